@@ -1,0 +1,22 @@
+/*
+ * cli.h - blackout's subcommands.
+ *
+ * Each subcommand lives in src/cli/cmd_<name>.c as cmd_<name>(argc, argv) with
+ * argv[0] the subcommand's name; it returns the process exit status:
+ * 0 success, 1 "ran, but found a failure" (targets down, damaged input),
+ * 2 bad usage or unusable input. The table in main.c lists them all.
+ */
+#ifndef BLACKOUT_CLI_H
+#define BLACKOUT_CLI_H
+
+#define EXIT_USAGE 2
+
+struct cli_command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+int cmd_version(int argc, char **argv);
+
+#endif
