@@ -9,7 +9,7 @@
 
 BUILD ?= build
 CC ?= gcc
-PKGS := libuv libcurl ldns yaml-0.1 sqlite3 zlib libssl libcrypto
+PKGS := libuv libcurl ldns yaml-0.1 sqlite3 zlib libssl libcrypto libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lm
 
