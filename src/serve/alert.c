@@ -271,7 +271,7 @@ static void finish(struct sink *s, bool ok, const char *why)
 		int64_t delay = alert_backoff_us(it->attempts, a->base_us, a->max_us);
 		it->next_us = now + delay;
 		a->st.failed_attempts++;
-		log_warn("alert %" PRIu64 " to %s failed (attempt %" PRIu32 "): %s; next try in %.1f s", it->id,
+		log_warn("alert %" PRIu64 " to %s failed (attempt %" PRIu32 "): %s; next try in %.3g s", it->id,
 			 s->name, it->attempts, why, (double)delay / 1e6);
 		if (it->id && a->ob.reschedule) {
 			int rc = a->ob.reschedule(a->ob.ctx, it->id, it->attempts, it->next_us, why);

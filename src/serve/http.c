@@ -90,9 +90,9 @@ static bool host_is_loopback(const char *host)
 static enum MHD_Result send_simple(struct MHD_Connection *con, unsigned status, const char *msg)
 {
 	struct buf b = {0};
-	buf_printf(&b, "{\"error\":{\"status\":%u,\"message\":", status);
+	buf_printf(&b, "{\"type\":\"error\",\"error\":{\"status\":%u,\"message\":", status);
 	json_str(&b, msg);
-	buf_puts(&b, "}}\n");
+	buf_puts(&b, "},\"data\":null}\n");
 	size_t len = b.len;
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, buf_take(&b), MHD_RESPMEM_MUST_FREE);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");

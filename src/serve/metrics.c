@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -118,8 +119,14 @@ void metrics_value(struct buf *b, double v)
 		buf_puts(b, "NaN");
 	else if (isinf(v))
 		buf_puts(b, v > 0 ? "+Inf" : "-Inf");
-	else
-		buf_printf(b, "%.10g", v);
+	else {
+		/* the shortest of %.15g and %.17g that reads back as v */
+		char t[40];
+		snprintf(t, sizeof t, "%.15g", v);
+		if (strtod(t, NULL) != v)
+			snprintf(t, sizeof t, "%.17g", v);
+		buf_puts(b, t);
+	}
 }
 
 /* Starts a sample: NAME{ */
