@@ -187,7 +187,8 @@ int query_parse(const char *raw, size_t len, const struct query_param *spec, siz
 		errlen = sizeof dummy;
 	}
 	err[0] = '\0';
-	memset(out, 0, n * sizeof *out);
+	if (n)
+		memset(out, 0, n * sizeof *out);
 	size_t pairs = 0;
 	size_t i = 0;
 	while (i < len) {

@@ -707,8 +707,10 @@ int main(int argc, char **argv)
 	}
 	a.t0_us = clock_wall_us();
 	a.fx = xmalloc(sizeof *a.fx);
-	if (load_fixture(a.path, a.fx) != 0)
+	if (load_fixture(a.path, a.fx) != 0) {
+		free(a.fx);
 		return 2;
+	}
 	struct serve_provider prov = {.ctx = &a, .entities = p_entities, .targets = p_targets,
 				      .signals = p_signals, .layers_now = p_layers_now, .events = p_events,
 				      .event = p_event, .bgp = p_bgp, .observations = p_observations,
@@ -716,6 +718,7 @@ int main(int argc, char **argv)
 	char err[512];
 	if (http_server_start(a.loop, &hc, serve_api_handle, &prov, &a.http, err, sizeof err) != 0) {
 		fprintf(stderr, "serve_fixture: %s\n", err);
+		free(a.fx);
 		return 2;
 	}
 	if (outbox) {
