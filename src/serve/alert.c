@@ -86,19 +86,11 @@ void alert_text(struct buf *b, enum alert_kind kind, const struct serve_event *e
 	buf_puts(b, "blackout: ");
 	switch (kind) {
 	case ALERT_OPEN:
-		buf_puts(b, "OUTAGE of ");
-		slack_escape(b, e->entity);
-		buf_printf(b, " since %s, cause ", clock_format_iso(e->start_us, 0, t1, sizeof t1));
-		slack_escape(b, cause);
-		buf_puts(b, ", severity ");
-		percent(b, e->severity);
-		buf_puts(b, ", confidence ");
-		percent(b, e->confidence);
-		break;
 	case ALERT_UPDATE:
-		buf_puts(b, "outage of ");
+		buf_puts(b, kind == ALERT_OPEN ? "OUTAGE of " : "outage of ");
 		slack_escape(b, e->entity);
-		buf_printf(b, " (since %s) now: cause ", clock_format_iso(e->start_us, 0, t1, sizeof t1));
+		buf_printf(b, kind == ALERT_OPEN ? " since %s, cause " : " (since %s) now: cause ",
+			   clock_format_iso(e->start_us, 0, t1, sizeof t1));
 		slack_escape(b, cause);
 		buf_puts(b, ", severity ");
 		percent(b, e->severity);

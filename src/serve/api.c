@@ -135,6 +135,23 @@ static void comma(struct rows *r)
 		buf_putc(r->b, ',');
 }
 
+/* A list answer: {"type":T,"error":null,"data":[ rows ]}. rows_end closes it,
+ * or replaces it with the error when the provider failed (rc < 0). */
+static struct rows rows_begin(struct http_response *resp, const char *type, size_t limit, int64_t now_us)
+{
+	begin(&resp->body, type);
+	buf_putc(&resp->body, '[');
+	return (struct rows){.b = &resp->body, .limit = limit, .now_us = now_us};
+}
+
+static void rows_end(struct http_response *resp, int rc, const char *what, const char *name)
+{
+	if (rc < 0)
+		provider_error(resp, rc, what, name);
+	else
+		buf_puts(&resp->body, "]}\n");
+}
+
 static int emit_entity(void *arg, const struct serve_entity *e)
 {
 	struct rows *r = arg;
@@ -166,15 +183,8 @@ static void get_entities(const struct serve_provider *p, const struct http_reque
 		not_available(resp, "the entity list");
 		return;
 	}
-	struct rows r = {.b = &resp->body};
-	begin(r.b, "entities");
-	buf_putc(r.b, '[');
-	int rc = p->entities(p->ctx, emit_entity, &r);
-	if (rc < 0) {
-		provider_error(resp, rc, "entities", "");
-		return;
-	}
-	buf_puts(r.b, "]}\n");
+	struct rows r = rows_begin(resp, "entities", 0, 0);
+	rows_end(resp, p->entities(p->ctx, emit_entity, &r), "entities", "");
 }
 
 /* ---- targets ---- */
@@ -219,15 +229,8 @@ static void get_targets(const struct serve_provider *p, const struct http_reques
 		not_available(resp, "the target list");
 		return;
 	}
-	struct rows r = {.b = &resp->body};
-	begin(r.b, "targets");
-	buf_putc(r.b, '[');
-	int rc = p->targets(p->ctx, v[0].set ? v[0].str : NULL, emit_target, &r);
-	if (rc < 0) {
-		provider_error(resp, rc, "entity", v[0].str);
-		return;
-	}
-	buf_puts(r.b, "]}\n");
+	struct rows r = rows_begin(resp, "targets", 0, 0);
+	rows_end(resp, p->targets(p->ctx, v[0].set ? v[0].str : NULL, emit_target, &r), "entity", v[0].str);
 }
 
 /* ---- signals ---- */
@@ -451,16 +454,8 @@ static void get_events(const struct serve_provider *p, const struct http_request
 		return;
 	}
 	int64_t since = v[0].set ? v[0].time_us : req->now_us - 30 * 86400 * USEC_PER_SEC;
-	struct rows r = {.b = &resp->body, .now_us = req->now_us,
-			 .limit = v[1].set ? v[1].u : SERVE_DEFAULT_LIMIT};
-	begin(r.b, "events");
-	buf_putc(r.b, '[');
-	int rc = p->events(p->ctx, since, emit_event, &r);
-	if (rc < 0) {
-		provider_error(resp, rc, "events", "");
-		return;
-	}
-	buf_puts(r.b, "]}\n");
+	struct rows r = rows_begin(resp, "events", v[1].set ? v[1].u : SERVE_DEFAULT_LIMIT, req->now_us);
+	rows_end(resp, p->events(p->ctx, since, emit_event, &r), "events", "");
 }
 
 struct one_event {
@@ -580,15 +575,8 @@ static void get_bgp(const struct serve_provider *p, const struct http_request *r
 		not_available(resp, "BGP visibility");
 		return;
 	}
-	struct rows r = {.b = &resp->body};
-	begin(r.b, "bgp");
-	buf_putc(r.b, '[');
-	int rc = p->bgp(p->ctx, emit_bgp, &r);
-	if (rc < 0) {
-		provider_error(resp, rc, "BGP visibility", "");
-		return;
-	}
-	buf_puts(r.b, "]}\n");
+	struct rows r = rows_begin(resp, "bgp", 0, 0);
+	rows_end(resp, p->bgp(p->ctx, emit_bgp, &r), "BGP visibility", "");
 }
 
 /* ---- observations ---- */
@@ -631,15 +619,8 @@ static void get_observations(const struct serve_provider *p, const struct http_r
 		not_available(resp, "raw observations");
 		return;
 	}
-	struct rows r = {.b = &resp->body, .limit = v[2].set ? v[2].u : SERVE_DEFAULT_LIMIT};
-	begin(r.b, "observations");
-	buf_putc(r.b, '[');
-	int rc = p->observations(p->ctx, target, from, until, r.limit, emit_obs, &r);
-	if (rc < 0) {
-		provider_error(resp, rc, "target", target);
-		return;
-	}
-	buf_puts(r.b, "]}\n");
+	struct rows r = rows_begin(resp, "observations", v[2].set ? v[2].u : SERVE_DEFAULT_LIMIT, 0);
+	rows_end(resp, p->observations(p->ctx, target, from, until, r.limit, emit_obs, &r), "target", target);
 }
 
 /* ---- assets, metrics, routing ---- */
