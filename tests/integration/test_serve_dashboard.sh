@@ -13,6 +13,7 @@ fi
 d=$(tmpdir)
 start_fixture "$d" || { fail "fixture starts" "see above"; finish; }
 mkdir -p "$TOP/tests/out"
+rm -f "$TOP"/tests/out/dashboard-*.png
 BASE_URL=$FX_URL OUT_DIR="$TOP/tests/out" FIXTURE="$FX_FILE" FIXTURE_PID=$FX_PID \
 	USER_DATA_DIR="$d/chromium-profile" timeout 240 node "$TOP/tests/dashboard/dashboard.mjs"
 rc=$?

@@ -92,7 +92,10 @@
             ctx.fillRect(l, top, r - l, h);
             ctx.fillStyle = '#333';
             ctx.font = `${12 * devicePixelRatio}px system-ui, sans-serif`;
-            ctx.fillText(e.cause + (e.open ? ' (open)' : ''), l + 4, top + 14 * devicePixelRatio);
+            const label = e.cause + (e.open ? ' (open)' : '');
+            const w = ctx.measureText(label).width, right = u.bbox.left + u.bbox.width;
+            // the label starts at the event, or ends at the plot's edge when the event is near it
+            ctx.fillText(label, Math.max(u.bbox.left, Math.min(l + 4, right - w - 4)), top + 14 * devicePixelRatio);
           }
           ctx.restore();
         }],
