@@ -110,6 +110,18 @@ status 200 "right token is 200" /api/v1/entities -H 'Authorization: Bearer s3cr3
 status 200 "the page itself is public (it asks for the token)" /
 stop_fixture
 
+# IPv6 loopback
+if ip -6 addr show dev lo 2>/dev/null | grep -q '::1'; then
+	mkdir -p "$d/v6"
+	cp "$FX_FILE" "$d/v6/fixture"
+	start_fixture "$d/v6" --address ::1
+	code=$(curl -sg -o /dev/null -w '%{http_code}' --max-time 20 "http://[::1]:$FX_PORT/api/v1/bgp")
+	expect_eq "listens on ::1" "$code" 200
+	stop_fixture
+else
+	skip "listens on ::1" "no IPv6 loopback here"
+fi
+
 # off loopback: refused without a token (nothing is bound)
 err=$("$FIXTURE_BIN" --fixture "$FX_FILE" --address 0.0.0.0 --port 0 2>&1); rc=$?
 expect_eq "non-loopback without token exits 2" "$rc" 2
