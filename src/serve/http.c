@@ -29,7 +29,7 @@ struct http_server {
 	char lastmsg[256];   /* MHD's last log line, for start-up errors */
 };
 
-static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+static const char CSP[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
 			  "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; "
 			  "base-uri 'none'; form-action 'self'";
 
