@@ -81,17 +81,23 @@ for i in range(int(sys.argv[2])):
         socks.append(s)
     except OSError:
         pass
-time.sleep(float(sys.argv[3]))
+end = time.time() + float(sys.argv[3])
+while time.time() < end:  # trickle a header byte now and then: never idle, never done
+    time.sleep(1)
+    for s in socks:
+        try:
+            s.sendall(b"X")
+        except OSError:
+            pass
 PY
 slow=$!
 sleep 0.5
 }
-slow_clients 10 4
-t0=$(date +%s%N)
-status 200 "answers while slow clients hang" /api/v1/entities
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-if [ "$ms" -lt 3000 ]; then ok "answer not delayed by slow clients (${ms} ms)"; else fail "answer not delayed by slow clients" "${ms} ms"; fi
-wait $slow
+slow_clients 10 30
+# they hold their connections for 30 s; an answer within 8 s shows they do not block the loop
+code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 8 "$U/api/v1/entities" 2>/dev/null)
+expect_eq "answers while 10 slow clients trickle their requests" "$code" 200
+kill $slow; wait $slow 2>/dev/null
 slow_clients 40 2
 code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 20 "$U/api/v1/entities" 2>/dev/null)
 expect_eq "past the per-address connection limit, new connections are refused" "$code" "000"
