@@ -81,6 +81,7 @@ for i in range(int(sys.argv[2])):
         socks.append(s)
     except OSError:
         pass
+print("ready", len(socks), flush=True)
 end = time.time() + float(sys.argv[3])
 while time.time() < end:  # trickle a header byte now and then: never idle, never done
     time.sleep(1)
@@ -91,17 +92,18 @@ while time.time() < end:  # trickle a header byte now and then: never idle, neve
             pass
 PY
 slow=$!
-sleep 0.5
+# wait until every connection is open (a loaded machine may take a while)
+wait_for 20 grep -q '^ready' "$d/slow.out"
 }
 slow_clients 10 30
 # they hold their connections for 30 s; an answer within 8 s shows they do not block the loop
 code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 8 "$U/api/v1/entities" 2>/dev/null)
 expect_eq "answers while 10 slow clients trickle their requests" "$code" 200
 kill $slow; wait $slow 2>/dev/null
-slow_clients 40 2
+slow_clients 40 30
 code=$(curl -sS -o /dev/null -w '%{http_code}' --max-time 20 "$U/api/v1/entities" 2>/dev/null)
 expect_eq "past the per-address connection limit, new connections are refused" "$code" "000"
-wait $slow
+kill $slow; wait $slow 2>/dev/null
 wait_for 20 curl -sf -o /dev/null "$U/api/v1/entities"
 status 200 "the server answers again once the slow clients are gone" /api/v1/entities
 
