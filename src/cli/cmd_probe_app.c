@@ -134,7 +134,10 @@ static void start_next(struct run *r)
 	default:
 		rc = smtp_probe_start(r->loop, &r->smtp_spec, on_done, r, NULL);
 		if (rc)
-			snprintf(err, sizeof err, "bad SMTP probe (--helo?)");
+			snprintf(err, sizeof err,
+				 "--helo: '%s' is not a host name (1 to 255 bytes, no spaces or "
+				 "control characters)",
+				 r->smtp_spec.helo ? r->smtp_spec.helo : "");
 		break;
 	}
 	if (rc) {

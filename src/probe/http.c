@@ -397,6 +397,10 @@ static void complete(struct http_probe *p, CURLcode code, bool cancelled)
 	} else if (p->too_large || code == CURLE_FILESIZE_EXCEEDED) {
 		outcome = OUTCOME_TOO_LARGE;
 		snprintf(msg, sizeof msg, "body longer than %zu bytes", p->max_body);
+	} else if (code == CURLE_OUT_OF_MEMORY && info_ms(p->easy, CURLINFO_STARTTRANSFER_TIME_T) > 0) {
+		/* what libcurl 7.88 returns for a header line over its 100 KiB limit */
+		outcome = OUTCOME_TOO_LARGE;
+		snprintf(msg, sizeof msg, "a response header longer than libcurl accepts (100 KiB)");
 	} else if (code != CURLE_OK) {
 		outcome = http_outcome_from_curl(code, os_errno);
 		const char *why = p->errbuf[0] ? p->errbuf : curl_easy_strerror(code);
@@ -549,7 +553,7 @@ int http_probe_start(struct http_client *c, const struct http_spec *s, probe_don
 	p->version = s->version;
 	p->max_body = s->max_body ? s->max_body : HTTP_MAX_BODY_DEFAULT;
 	if (s->expect_body) {
-		int re = regcomp(&p->re, s->expect_body, REG_EXTENDED | REG_NOSUB);
+		int re = regcomp(&p->re, s->expect_body, REG_EXTENDED | REG_NOSUB | REG_NEWLINE);
 		if (re) {
 			char why[128];
 			regerror(re, &p->re, why, sizeof why);

@@ -60,7 +60,8 @@ struct http_spec {
 	const char *target;       /* borrowed until start returns (copied); NULL: the URL */
 	const char *connect_addr; /* borrowed until start returns; NULL or a literal address */
 	int expect_status;        /* 0: any 2xx or 3xx is ok */
-	const char *expect_body;  /* borrowed until start returns; NULL or a POSIX ERE */
+	const char *expect_body;  /* borrowed until start returns; NULL or a POSIX ERE, matched
+				     like grep -E: ^ and $ at line ends, . not a newline */
 	int timeout_ms;           /* the whole probe; <= 0 means 10000 */
 	size_t max_body;          /* body bytes read at most (more: too-large); 0 means 1 MiB */
 	int max_redirects;        /* 0: a 3xx is the answer; N > 0: follow up to N */

@@ -144,9 +144,14 @@ static void fail_errno(struct smtp_probe *p, int uverr)
 	finishf(p, outcome, "%s during %s", uv_strerror(uverr), phase_names[p->phase]);
 }
 
-static void enter(struct smtp_probe *p, enum phase ph)
+/* The current phase got its answer: its time is taken. */
+static void phase_done(struct smtp_probe *p)
 {
 	p->times_ms[p->phase] = ms_since(p->t_phase);
+}
+
+static void enter(struct smtp_probe *p, enum phase ph)
+{
 	p->phase = ph;
 	p->t_phase = clock_mono_us();
 }
@@ -190,6 +195,7 @@ static void on_reply(struct smtp_probe *p, const struct smtp_reply *r)
 	char first[SMTP_LINE_MAX + 8];
 	smtp_reply_first_line(r, first, sizeof first);
 	int klass = r->code / 100;
+	phase_done(p);
 	switch (p->phase) {
 	case PH_BANNER:
 		snprintf(p->banner, sizeof p->banner, "%s", first);
@@ -228,7 +234,7 @@ static void on_reply(struct smtp_probe *p, const struct smtp_reply *r)
 		return;
 	case PH_QUIT:
 		p->quit_ok = r->code == 221;
-		enter(p, PH_DONE);
+		p->phase = PH_DONE;
 		finish(p, OUTCOME_OK, NULL);
 		return;
 	default:
@@ -285,6 +291,7 @@ static void on_connect(uv_connect_t *req, int status)
 		fail_errno(p, status);
 		return;
 	}
+	phase_done(p);
 	enter(p, PH_BANNER);
 	arm(p);
 	int rc = uv_read_start((uv_stream_t *)&p->tcp, on_alloc, on_read);
