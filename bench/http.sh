@@ -64,7 +64,9 @@ modules:
       query_name: kp.
       query_type: SOA
 EOF
-timeout 1800 prometheus-blackbox-exporter --config.file="$d/blackbox.yml" \
+# no `timeout` wrapper: BB_PID must be the exporter itself (its CPU is read from /proc);
+# it is killed at exit like the other servers
+prometheus-blackbox-exporter --config.file="$d/blackbox.yml" \
 	--web.listen-address="127.0.0.1:$BB_PORT" --log.level=error >"$d/blackbox.log" 2>&1 &
 BB_PID=$!
 at_exit "kill $BB_PID"
