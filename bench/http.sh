@@ -37,6 +37,7 @@ for t in "$BLACKOUT" "$LOAD" prometheus-blackbox-exporter dnsperf nginx nsd; do
 done
 
 d=$(tmpdir)
+NGINX_WORKERS=auto # Debian's default: one per core
 start_nginx "$d/nginx" || { echo "bench/http: nginx did not start" >&2; exit 1; }
 start_nsd "$d/nsd" || { echo "bench/http: nsd did not start" >&2; exit 1; }
 BB_PORT=$(free_port)
@@ -134,8 +135,9 @@ def med(test, tool, col):
 def fails(test, tool):
     return sum(int(r[5]) - int(r[4]) for r in rows if r[0] == test and r[1] == tool)
 print("## Application probes: HTTP, HTTPS, DNS (`bench/http.sh`)\n")
-print(f"New connection per probe, {conc} probes in flight, against the same local nginx (1 worker)")
-print(f"and NSD (1 server process) on loopback; medians of {runs} interleaved runs. CPU per probe:")
+print(f"New connection per probe, {conc} probes in flight, against the same local nginx")
+print("(`worker_processes auto`, Debian's default: one worker per core) and NSD (1 server")
+print(f"process) on loopback; medians of {runs} interleaved runs. CPU per probe:")
 print("blackout's getrusage (user+system, whole process); blackbox_exporter's utime+stime from")
 print("/proc (it also serves each /probe request, which is how Prometheus uses it).\n")
 print("| probe | tool | probes/s | CPU per probe | failed probes |")

@@ -5,6 +5,7 @@
 # file, logs), on a port picked with free_port, waits until it answers, and
 # registers its stop with at_exit. They set variables for the caller:
 #   start_nginx DIR        NGINX_PORT (http), NGINX_TLS_PORT (https + HTTP/2),
+#                          NGINX_WORKERS worker processes (default 1),
 #                          DIR/cert.pem: a self-signed certificate for www.kp.test
 #   start_nsd DIR          NSD_PORT: NSD authoritative for the lab zone kp.
 #                          (SOA serial 2022011401, NS, MX, A/AAAA, big.kp. with
@@ -43,7 +44,7 @@ start_nginx() {
 	echo "hello from the kp lab" >"$d/www/index.html"
 	chmod -R a+rX "$d"
 	cat >"$d/nginx.conf" <<EOF
-worker_processes 1;
+worker_processes ${NGINX_WORKERS:-1};
 pid $d/nginx.pid;
 error_log $d/logs/error.log;
 events { worker_connections 4096; }
