@@ -4,7 +4,7 @@
 # Each start_* function runs one server in a folder of its own (config, pid
 # file, logs), on a port picked with free_port, waits until it answers, and
 # registers its stop with at_exit. They set variables for the caller:
-#   start_nginx DIR        NGINX_PORT (http), NGINX_TLS_PORT (https + HTTP/2),
+#   start_nginx DIR        NGINX_PORT (http, on ::1 too when it exists), NGINX_TLS_PORT (https + HTTP/2),
 #                          NGINX_WORKERS worker processes (default 1),
 #                          DIR/cert.pem: a self-signed certificate for www.kp.test
 #   start_nsd DIR          NSD_PORT: NSD authoritative for the lab zone kp.
@@ -28,6 +28,8 @@ print(json.dumps(v) if isinstance(v, (bool, type(None), list, dict)) else v)
 ' "$1"
 }
 
+have_v6_loopback() { grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; }
+
 port_open() { (echo >"/dev/tcp/$1/$2") 2>/dev/null; }
 
 make_cert() { # DIR NAME
@@ -42,6 +44,8 @@ start_nginx() {
 	NGINX_TLS_PORT=$(free_port)
 	make_cert "$d" www.kp.test || return 1
 	echo "hello from the kp lab" >"$d/www/index.html"
+	local v6=""
+	if have_v6_loopback; then v6="listen [::1]:$NGINX_PORT;"; fi
 	chmod -R a+rX "$d"
 	cat >"$d/nginx.conf" <<EOF
 worker_processes ${NGINX_WORKERS:-1};
@@ -55,6 +59,7 @@ http {
 	keepalive_requests 100000;
 	server {
 		listen 127.0.0.1:$NGINX_PORT;
+		$v6
 		root $d/www;
 		location = /redirect { return 302 /index.html; }
 		location = /loop { return 302 /loop; }
@@ -169,4 +174,40 @@ stop_server() { # NAME DIR
 	local i
 	for i in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	rm -f "$pidf"
+}
+
+# ---- running probes and checking them (sets $out and $rc) ----
+
+# probe ARGS...: one `blackout probe --json ARGS`; its line in $out, status in $rc.
+probe() { out=$("$BLACKOUT" probe --json "$@" 2>/dev/null); rc=$?; }
+# field PATH: a value of $out (see jfield).
+field() { printf '%s\n' "$out" | jfield "$1"; }
+
+# expect_usage NAME GLOB ARGS...: `blackout probe ARGS` must exit 2 with an
+# error message matching GLOB.
+expect_usage() {
+	local name=$1 glob=$2 err
+	shift 2
+	err=$("$BLACKOUT" probe "$@" 2>&1 >/dev/null); rc=$?
+	# shellcheck disable=SC2254
+	case $err in $glob) expect_eq "$name" "$rc" 2 ;; *) fail "$name" "rc=$rc: $err" ;; esac
+}
+
+# expect_failure NAME ERROR GLOB MAX_SECONDS ARGS...: `blackout probe --json
+# ARGS` must fail (exit 1) with outcome ERROR and a message matching GLOB,
+# within MAX_SECONDS and 64 MB of memory (maximum RSS).
+expect_failure() {
+	local name=$1 want=$2 glob=$3 max=$4 t0=$SECONDS took rss rssf
+	shift 4
+	rssf=$(mktemp)
+	out=$(/usr/bin/time -f '%M' -o "$rssf" "$BLACKOUT" probe --json "$@" 2>/dev/null)
+	rc=$?
+	took=$((SECONDS - t0))
+	rss=$(tail -n 1 "$rssf")
+	rm -f "$rssf"
+	expect_eq "$name: outcome" "$(field error)/$rc" "$want/1"
+	# shellcheck disable=SC2254
+	case $(field message) in $glob) ok "$name: message" ;; *) fail "$name: message" "$(field message)" ;; esac
+	[ "$took" -le "$max" ] && ok "$name: bounded time (${took}s)" || fail "$name: bounded time" "${took}s"
+	[ "$rss" -lt 65536 ] && ok "$name: bounded memory (${rss} KB)" || fail "$name: bounded memory" "${rss} KB"
 }

@@ -198,13 +198,14 @@ static void udp_send(struct dns_probe *p)
 		fail_errno(p, rc, "send");
 }
 
-/* ---- TCP ---- */
-
-static void tcp_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
+/* One read at a time, UDP or TCP, into the probe's buffer. */
+static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
 {
 	struct dns_probe *p = h->data;
 	*b = uv_buf_init((char *)p->rbuf, sizeof p->rbuf);
 }
+
+/* ---- TCP ---- */
 
 static void tcp_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 {
@@ -274,7 +275,7 @@ static void tcp_on_connect(uv_connect_t *req, int status)
 			    uv_buf_init((char *)p->query.wire, (unsigned)p->query.len)};
 	int rc = uv_write(&p->write_req, (uv_stream_t *)&p->tcp, bufs, 2, tcp_on_write);
 	if (rc == 0)
-		rc = uv_read_start((uv_stream_t *)&p->tcp, tcp_on_alloc, tcp_on_read);
+		rc = uv_read_start((uv_stream_t *)&p->tcp, on_alloc, tcp_on_read);
 	if (rc < 0)
 		fail_errno(p, rc, "write");
 }
@@ -293,12 +294,6 @@ static int tcp_start(struct dns_probe *p)
 }
 
 /* ---- UDP ---- */
-
-static void udp_on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *b)
-{
-	struct dns_probe *p = h->data;
-	*b = uv_buf_init((char *)p->rbuf, sizeof p->rbuf);
-}
 
 static void udp_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *b, const struct sockaddr *from,
 			unsigned flags)
@@ -433,7 +428,7 @@ int dns_probe_start(uv_loop_t *loop, const struct dns_spec *spec, probe_done_cb 
 	p->open_handles++;
 	rc = uv_udp_connect(&p->udp, (struct sockaddr *)&p->sa);
 	if (rc == 0)
-		rc = uv_udp_recv_start(&p->udp, udp_on_alloc, udp_on_recv);
+		rc = uv_udp_recv_start(&p->udp, on_alloc, udp_on_recv);
 	if (rc < 0) {
 		defer_failure(p, probe_outcome_from_errno(-rc), "udp connect", rc);
 		goto done;
