@@ -52,30 +52,32 @@ struct run {
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: blackout probe --http URL [--resolve ADDR] [--expect-status N]\n"
-		"                      [--expect-body REGEX] [--max-body BYTES] [--redirects N]\n"
-		"                      [--http1.1 | --http2] [--cacert FILE] [--insecure]\n"
-		"       blackout probe --dns NAME [--type T] --server ADDR[:PORT] [--tcp]\n"
-		"                      [--retries N] [--no-edns]\n"
-		"       blackout probe --smtp ADDR[:PORT] [--helo NAME]\n"
-		"common: [--timeout MS] [--json] [--count N] [--concurrency C] [--summary]\n\n"
-		"  --http URL          fetch URL (http or https), one new connection per probe\n"
-		"  --resolve ADDR      connect to ADDR, still sending the URL's host (Host, SNI)\n"
-		"  --expect-status N   only status N is ok (default: any 2xx or 3xx)\n"
-		"  --expect-body RE    the body must match the POSIX extended regex RE\n"
-		"  --max-body BYTES    read at most BYTES of body (default 1048576), more fails\n"
-		"  --redirects N       follow up to N redirects (default 0: a 3xx is the answer)\n"
-		"  --dns NAME          ask the nameserver --server for NAME (type --type, default SOA)\n"
-		"  --tcp               ask over TCP (default UDP, TCP when the answer is truncated)\n"
-		"  --retries N         UDP retransmissions within the timeout (default 1)\n"
-		"  --smtp ADDR[:PORT]  banner, EHLO (STARTTLS offered?), QUIT; port 25 by default\n"
-		"  --timeout MS        whole probe (http, dns) or each phase (smtp); default\n"
-		"                      10000 (http), 5000 (dns, smtp)\n"
-		"  --json              one JSON object per line, probe fields under \"detail\"\n"
-		"  --count N           run the probe N times (default 1)\n"
-		"  --concurrency C     with at most C probes in flight (default 1)\n"
-		"  --summary           print totals only: probes/s and CPU per probe\n");
+	fprintf(
+	    f,
+	    "usage: blackout probe --http URL [--resolve ADDR] [--expect-status N]\n"
+	    "                      [--expect-body REGEX] [--max-body BYTES] [--redirects N]\n"
+	    "                      [--http1.1 | --http2] [--cacert FILE] [--insecure]\n"
+	    "       blackout probe --dns NAME [--type T] --server ADDR[:PORT] [--tcp]\n"
+	    "                      [--retries N] [--no-edns]\n"
+	    "       blackout probe --smtp ADDR[:PORT] [--helo NAME]\n"
+	    "common: [--timeout MS] [--json] [--count N] [--concurrency C] [--summary]\n\n"
+	    "  --http URL          fetch URL (http or https), one new connection per probe\n"
+	    "  --resolve ADDR      connect to ADDR, still sending the URL's host (Host, SNI)\n"
+	    "  --expect-status N   only status N is ok (default: any 2xx or 3xx)\n"
+	    "  --expect-body RE    the body must match the POSIX extended regex RE\n"
+	    "  --max-body BYTES    read at most BYTES of body (default 1048576), more fails\n"
+	    "  --redirects N       follow up to N redirects (default 0: a 3xx is the answer)\n"
+	    "  --dns NAME          ask the nameserver --server for NAME (type --type, default "
+	    "SOA)\n"
+	    "  --tcp               ask over TCP (default UDP, TCP when the answer is truncated)\n"
+	    "  --retries N         UDP retransmissions within the timeout (default 1)\n"
+	    "  --smtp ADDR[:PORT]  banner, EHLO (STARTTLS offered?), QUIT; port 25 by default\n"
+	    "  --timeout MS        whole probe (http, dns) or each phase (smtp); default\n"
+	    "                      10000 (http), 5000 (dns, smtp)\n"
+	    "  --json              one JSON object per line, probe fields under \"detail\"\n"
+	    "  --count N           run the probe N times (default 1)\n"
+	    "  --concurrency C     with at most C probes in flight (default 1)\n"
+	    "  --summary           print totals only: probes/s and CPU per probe\n");
 }
 
 static int parse_long(const char *opt, const char *s, long min, long max, long *out)
@@ -135,9 +137,9 @@ static void start_next(struct run *r)
 		rc = smtp_probe_start(r->loop, &r->smtp_spec, on_done, r, NULL);
 		if (rc)
 			snprintf(err, sizeof err,
-				 "--helo: '%s' is not a host name (1 to 255 bytes, no spaces or "
-				 "control characters)",
-				 r->smtp_spec.helo ? r->smtp_spec.helo : "");
+			         "--helo: '%s' is not a host name (1 to 255 bytes, no spaces or "
+			         "control characters)",
+			         r->smtp_spec.helo ? r->smtp_spec.helo : "");
 		break;
 	}
 	if (rc) {
@@ -163,9 +165,9 @@ static void print_summary(struct run *r, double seconds, double cpu_s)
 	struct buf b = {0};
 	if (r->json) {
 		buf_printf(&b, "{\"probe\":\"%s\",\"probes\":%ld,\"ok\":%ld,\"failed\":%ld,",
-			   probe_kind_name(r->kind), r->done, r->done - r->failed, r->failed);
+		           probe_kind_name(r->kind), r->done, r->done - r->failed, r->failed);
 		buf_printf(&b, "\"seconds\":%.3f,\"rate\":%.1f,\"cpu_us_per_probe\":%.1f,", seconds,
-			   rate, cpu_us);
+		           rate, cpu_us);
 		buf_puts(&b, "\"rtt_ms_p50\":");
 		json_num(&b, p50 >= 0 ? p50 : NAN);
 		buf_puts(&b, ",\"rtt_ms_p99\":");
@@ -175,16 +177,16 @@ static void print_summary(struct run *r, double seconds, double cpu_s)
 			if (!r->by_outcome[i])
 				continue;
 			buf_printf(&b, "%s\"%s\":%ld", first ? "" : ",", outcome_code(i),
-				   r->by_outcome[i]);
+			           r->by_outcome[i]);
 			first = 0;
 		}
 		buf_puts(&b, "}}\n");
 	} else {
 		buf_printf(&b,
-			   "%s: %ld probes, %ld ok, %ld failed in %.3f s: %.1f probes/s, "
-			   "%.1f us CPU per probe, rtt p50 %.3f ms p99 %.3f ms\n",
-			   probe_kind_name(r->kind), r->done, r->done - r->failed, r->failed, seconds,
-			   rate, cpu_us, p50, p99);
+		           "%s: %ld probes, %ld ok, %ld failed in %.3f s: %.1f probes/s, "
+		           "%.1f us CPU per probe, rtt p50 %.3f ms p99 %.3f ms\n",
+		           probe_kind_name(r->kind), r->done, r->done - r->failed, r->failed,
+		           seconds, rate, cpu_us, p50, p99);
 		for (int i = 0; i < OUTCOME__COUNT; i++)
 			if (r->by_outcome[i] && i != OUTCOME_OK)
 				buf_printf(&b, "  %-17s %ld\n", outcome_code(i), r->by_outcome[i]);
@@ -202,37 +204,58 @@ static double cpu_seconds(void)
 }
 
 enum {
-	O_HTTP = 256, O_RESOLVE, O_EXPECT_STATUS, O_EXPECT_BODY, O_MAX_BODY, O_REDIRECTS, O_HTTP11,
-	O_HTTP2, O_CACERT, O_INSECURE, O_DNS, O_TYPE, O_SERVER, O_TCP, O_RETRIES, O_NO_EDNS,
-	O_SMTP, O_HELO, O_TIMEOUT, O_JSON, O_COUNT, O_CONCURRENCY, O_SUMMARY, O_HELP
+	O_HTTP = 256,
+	O_RESOLVE,
+	O_EXPECT_STATUS,
+	O_EXPECT_BODY,
+	O_MAX_BODY,
+	O_REDIRECTS,
+	O_HTTP11,
+	O_HTTP2,
+	O_CACERT,
+	O_INSECURE,
+	O_DNS,
+	O_TYPE,
+	O_SERVER,
+	O_TCP,
+	O_RETRIES,
+	O_NO_EDNS,
+	O_SMTP,
+	O_HELO,
+	O_TIMEOUT,
+	O_JSON,
+	O_COUNT,
+	O_CONCURRENCY,
+	O_SUMMARY,
+	O_HELP
 };
 
 static const struct option options[] = {
-	{"http", required_argument, NULL, O_HTTP},
-	{"resolve", required_argument, NULL, O_RESOLVE},
-	{"expect-status", required_argument, NULL, O_EXPECT_STATUS},
-	{"expect-body", required_argument, NULL, O_EXPECT_BODY},
-	{"max-body", required_argument, NULL, O_MAX_BODY},
-	{"redirects", required_argument, NULL, O_REDIRECTS},
-	{"http1.1", no_argument, NULL, O_HTTP11},
-	{"http2", no_argument, NULL, O_HTTP2},
-	{"cacert", required_argument, NULL, O_CACERT},
-	{"insecure", no_argument, NULL, O_INSECURE},
-	{"dns", required_argument, NULL, O_DNS},
-	{"type", required_argument, NULL, O_TYPE},
-	{"server", required_argument, NULL, O_SERVER},
-	{"tcp", no_argument, NULL, O_TCP},
-	{"retries", required_argument, NULL, O_RETRIES},
-	{"no-edns", no_argument, NULL, O_NO_EDNS},
-	{"smtp", required_argument, NULL, O_SMTP},
-	{"helo", required_argument, NULL, O_HELO},
-	{"timeout", required_argument, NULL, O_TIMEOUT},
-	{"json", no_argument, NULL, O_JSON},
-	{"count", required_argument, NULL, O_COUNT},
-	{"concurrency", required_argument, NULL, O_CONCURRENCY},
-	{"summary", no_argument, NULL, O_SUMMARY},
-	{"help", no_argument, NULL, O_HELP},
-	{NULL, 0, NULL, 0},
+    {"http", required_argument, NULL, O_HTTP},
+    {"resolve", required_argument, NULL, O_RESOLVE},
+    {"expect-status", required_argument, NULL, O_EXPECT_STATUS},
+    {"expect-body", required_argument, NULL, O_EXPECT_BODY},
+    {"max-body", required_argument, NULL, O_MAX_BODY},
+    {"redirects", required_argument, NULL, O_REDIRECTS},
+    {"http1.1", no_argument, NULL, O_HTTP11},
+    {"http2", no_argument, NULL, O_HTTP2},
+    {"cacert", required_argument, NULL, O_CACERT},
+    {"insecure", no_argument, NULL, O_INSECURE},
+    {"dns", required_argument, NULL, O_DNS},
+    {"type", required_argument, NULL, O_TYPE},
+    {"server", required_argument, NULL, O_SERVER},
+    {"tcp", no_argument, NULL, O_TCP},
+    {"retries", required_argument, NULL, O_RETRIES},
+    {"no-edns", no_argument, NULL, O_NO_EDNS},
+    {"smtp", required_argument, NULL, O_SMTP},
+    {"helo", required_argument, NULL, O_HELO},
+    {"timeout", required_argument, NULL, O_TIMEOUT},
+    {"json", no_argument, NULL, O_JSON},
+    {"count", required_argument, NULL, O_COUNT},
+    {"concurrency", required_argument, NULL, O_CONCURRENCY},
+    {"summary", no_argument, NULL, O_SUMMARY},
+    {"help", no_argument, NULL, O_HELP},
+    {NULL, 0, NULL, 0},
 };
 
 /* Parses argv into r. Returns 0, -1 after --help, or EXIT_USAGE after saying what is wrong. */
@@ -309,8 +332,8 @@ static int parse_args(int argc, char **argv, struct run *r)
 			r->kind = PROBE_SMTP, kinds++;
 			if (addr_port_parse(optarg, 25, &r->smtp_spec.addr, &r->smtp_spec.port)) {
 				log_error("--smtp: '%s' is not ADDR[:PORT] (e.g. 127.0.0.1:25, "
-					  "[::1]:2525)",
-					  optarg);
+				          "[::1]:2525)",
+				          optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -329,7 +352,8 @@ static int parse_args(int argc, char **argv, struct run *r)
 				return EXIT_USAGE;
 			break;
 		case O_CONCURRENCY:
-			if (parse_long("--concurrency", optarg, 1, CONCURRENCY_MAX, &r->concurrency))
+			if (parse_long("--concurrency", optarg, 1, CONCURRENCY_MAX,
+			               &r->concurrency))
 				return EXIT_USAGE;
 			break;
 		case O_SUMMARY:
@@ -342,7 +366,7 @@ static int parse_args(int argc, char **argv, struct run *r)
 		default:
 			if (optopt)
 				log_error("probe: option '%s' needs a value or is unknown",
-					  argv[optind - 1]);
+				          argv[optind - 1]);
 			else
 				log_error("probe: unknown option '%s'", argv[optind - 1]);
 			usage(stderr);
@@ -360,18 +384,20 @@ static int parse_args(int argc, char **argv, struct run *r)
 	if (r->kind == PROBE_DNS) {
 		if (!server) {
 			log_error("probe --dns: --server ADDR[:PORT] is required (blackout asks "
-				  "nameservers directly, never the system resolver)");
+			          "nameservers directly, never the system resolver)");
 			return EXIT_USAGE;
 		}
 		if (addr_port_parse(server, 53, &r->dns_spec.server, &r->dns_spec.port)) {
-			log_error("--server: '%s' is not ADDR[:PORT] (e.g. 127.0.0.1:5353, [::1]:53)",
-				  server);
+			log_error(
+			    "--server: '%s' is not ADDR[:PORT] (e.g. 127.0.0.1:5353, [::1]:53)",
+			    server);
 			return EXIT_USAGE;
 		}
 		int t = dns_type_parse(type);
 		if (t < 0) {
-			log_error("--type: '%s' is not a DNS record type (SOA, NS, A, AAAA, MX, ...)",
-				  type);
+			log_error(
+			    "--type: '%s' is not a DNS record type (SOA, NS, A, AAAA, MX, ...)",
+			    type);
 			return EXIT_USAGE;
 		}
 		r->dns_spec.qtype = t;

@@ -85,16 +85,16 @@ static void detail_json(struct dns_probe *p, bool answered, struct buf *d)
 	buf_puts(d, ",\"qtype\":");
 	json_str(d, dns_type_name(p->query.qtype, tn, sizeof tn));
 	buf_printf(d, ",\"transport\":\"%s\",\"tries\":%d", p->transport == T_TCP ? "tcp" : "udp",
-		   p->tries);
+	           p->tries);
 	if (answered) {
 		const struct dns_answer *a = &p->answer;
 		buf_puts(d, ",\"rcode\":");
 		json_str(d, dns_rcode_name(a->rcode, rn, sizeof rn));
 		buf_printf(d,
-			   ",\"aa\":%s,\"tc\":%s,\"answers\":%u,\"matching\":%u,\"authority\":%u,"
-			   "\"additional\":%u,\"serial\":",
-			   a->aa ? "true" : "false", a->tc ? "true" : "false", a->ancount,
-			   a->matching, a->nscount, a->arcount);
+		           ",\"aa\":%s,\"tc\":%s,\"answers\":%u,\"matching\":%u,\"authority\":%u,"
+		           "\"additional\":%u,\"serial\":",
+		           a->aa ? "true" : "false", a->tc ? "true" : "false", a->ancount,
+		           a->matching, a->nscount, a->arcount);
 		if (a->has_serial)
 			buf_printf(d, "%u", (unsigned)a->serial);
 		else
@@ -121,12 +121,12 @@ static void finish(struct dns_probe *p, int outcome, bool answered, const char *
 	detail_json(p, answered, &d);
 	double rtt = answered ? (double)(clock_mono_us() - p->t_first_send) / 1000.0 : -1;
 	struct probe_result r = {
-		.target = p->target,
-		.kind = PROBE_DNS,
-		.outcome = outcome,
-		.rtt_ms = rtt,
-		.message = msg,
-		.detail_json = d.p,
+	    .target = p->target,
+	    .kind = PROBE_DNS,
+	    .outcome = outcome,
+	    .rtt_ms = rtt,
+	    .message = msg,
+	    .detail_json = d.p,
 	};
 	p->cb(p->arg, &r);
 	buf_free(&d);
@@ -138,7 +138,7 @@ static void finish(struct dns_probe *p, int outcome, bool answered, const char *
 }
 
 static void finishf(struct dns_probe *p, int outcome, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void finishf(struct dns_probe *p, int outcome, const char *fmt, ...)
 {
 	char msg[256];
@@ -155,7 +155,7 @@ static void finish_answer(struct dns_probe *p)
 	char rn[16], msg[64];
 	int outcome = dns_rcode_outcome(p->answer.rcode);
 	snprintf(msg, sizeof msg, "the server answered %s",
-		 dns_rcode_name(p->answer.rcode, rn, sizeof rn));
+	         dns_rcode_name(p->answer.rcode, rn, sizeof rn));
 	finish(p, outcome, true, outcome == OUTCOME_OK ? NULL : msg);
 }
 
@@ -164,12 +164,12 @@ static void fail_errno(struct dns_probe *p, int uverr, const char *what)
 	int e = -uverr;
 	if (p->transport == T_UDP && e == ECONNREFUSED) { /* what it means on a connected socket */
 		finishf(p, OUTCOME_PORT_UNREACH, "ICMP port unreachable: nothing listens on udp %s",
-			p->server);
+		        p->server);
 		return;
 	}
 	int outcome = probe_outcome_from_errno(e);
 	finishf(p, outcome, "%s %s: %s", p->transport == T_TCP ? "tcp" : "udp", what,
-		uv_strerror(uverr));
+	        uv_strerror(uverr));
 }
 
 static void remember_bad(struct dns_probe *p, const char *why)
@@ -213,17 +213,17 @@ static void tcp_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 	if (p->finished || nread == 0)
 		return;
 	size_t have = p->tcp_in.len;
-	size_t want = have >= 2 ? 2 + (((size_t)(uint8_t)p->tcp_in.p[0] << 8) |
-				       (uint8_t)p->tcp_in.p[1])
-				: 0;
+	size_t want =
+	    have >= 2 ? 2 + (((size_t)(uint8_t)p->tcp_in.p[0] << 8) | (uint8_t)p->tcp_in.p[1]) : 0;
 	if (nread == UV_EOF) {
 		finishf(p, OUTCOME_BAD_REPLY, "tcp: connection closed after %zu of %zu bytes",
-			have >= 2 ? have - 2 : 0, want >= 2 ? want - 2 : 0);
+		        have >= 2 ? have - 2 : 0, want >= 2 ? want - 2 : 0);
 		return;
 	}
 	if (nread < 0) {
 		if (nread == UV_ECONNRESET)
-			finishf(p, OUTCOME_BAD_REPLY, "tcp: connection reset before a whole answer");
+			finishf(p, OUTCOME_BAD_REPLY,
+			        "tcp: connection reset before a whole answer");
 		else
 			fail_errno(p, (int)nread, "read");
 		return;
@@ -245,7 +245,7 @@ static void tcp_on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		return;
 	char err[192];
 	int rc = dns_answer_check(&p->query, (const uint8_t *)p->tcp_in.p + 2, want - 2, &p->answer,
-				  err, sizeof err);
+	                          err, sizeof err);
 	if (rc < 0) {
 		finishf(p, OUTCOME_BAD_REPLY, "tcp: %s", err);
 		return;
@@ -272,7 +272,7 @@ static void tcp_on_connect(uv_connect_t *req, int status)
 	p->tcp_len[0] = (uint8_t)(p->query.len >> 8);
 	p->tcp_len[1] = (uint8_t)p->query.len;
 	uv_buf_t bufs[2] = {uv_buf_init((char *)p->tcp_len, 2),
-			    uv_buf_init((char *)p->query.wire, (unsigned)p->query.len)};
+	                    uv_buf_init((char *)p->query.wire, (unsigned)p->query.len)};
 	int rc = uv_write(&p->write_req, (uv_stream_t *)&p->tcp, bufs, 2, tcp_on_write);
 	if (rc == 0)
 		rc = uv_read_start((uv_stream_t *)&p->tcp, on_alloc, tcp_on_read);
@@ -296,7 +296,7 @@ static int tcp_start(struct dns_probe *p)
 /* ---- UDP ---- */
 
 static void udp_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *b, const struct sockaddr *from,
-			unsigned flags)
+                        unsigned flags)
 {
 	struct dns_probe *p = u->data;
 	if (p->finished || p->transport != T_UDP)
@@ -313,7 +313,7 @@ static void udp_on_recv(uv_udp_t *u, ssize_t nread, const uv_buf_t *b, const str
 	}
 	char err[192];
 	int rc = dns_answer_check(&p->query, (const uint8_t *)b->base, (size_t)nread, &p->answer,
-				  err, sizeof err);
+	                          err, sizeof err);
 	if (rc < 0) {
 		remember_bad(p, err);
 		return;
@@ -353,11 +353,11 @@ static void on_timer(uv_timer_t *t)
 	}
 	if (p->bad_answers)
 		finishf(p, OUTCOME_BAD_REPLY, "%s%s", p->bad_reason,
-			p->bad_answers > 1 ? " (and more bad answers)" : "");
+		        p->bad_answers > 1 ? " (and more bad answers)" : "");
 	else
 		finishf(p, OUTCOME_TIMEOUT, "no answer within %lld ms over %s",
-			(long long)((p->deadline_us - p->t_first_send) / 1000),
-			p->transport == T_TCP ? "tcp" : "udp");
+		        (long long)((p->deadline_us - p->t_first_send) / 1000),
+		        p->transport == T_TCP ? "tcp" : "udp");
 }
 
 static void defer_failure(struct dns_probe *p, int outcome, const char *what, int uverr)
@@ -368,22 +368,22 @@ static void defer_failure(struct dns_probe *p, int outcome, const char *what, in
 }
 
 int dns_probe_start(uv_loop_t *loop, const struct dns_spec *spec, probe_done_cb cb, void *arg,
-		    struct dns_probe **out, char *err, size_t errlen)
+                    struct dns_probe **out, char *err, size_t errlen)
 {
 	char dummy[8];
 	if (!err) {
 		err = dummy;
 		errlen = sizeof dummy;
 	}
-	if (!cb || !spec->name || (spec->server.family != AF_INET &&
-				   spec->server.family != AF_INET6)) {
+	if (!cb || !spec->name ||
+	    (spec->server.family != AF_INET && spec->server.family != AF_INET6)) {
 		snprintf(err, errlen, "a DNS probe needs a name and a server address");
 		return ERR_INVAL;
 	}
 	struct dns_probe *p = xcalloc(1, sizeof *p);
 	uint16_t qtype = (uint16_t)(spec->qtype > 0 ? spec->qtype : 6 /* SOA */);
 	int rc = dns_query_build(&p->query, spec->name, qtype, random_id(),
-				 spec->no_edns ? 0 : DNS_EDNS_SIZE, err, errlen);
+	                         spec->no_edns ? 0 : DNS_EDNS_SIZE, err, errlen);
 	if (rc < 0) {
 		free(p);
 		return rc;
@@ -437,8 +437,8 @@ int dns_probe_start(uv_loop_t *loop, const struct dns_spec *spec, probe_done_cb 
 	p->tries++;
 	rc = uv_udp_try_send(&p->udp, &b, 1, NULL);
 	if (rc < 0 && rc != UV_EAGAIN) {
-		int outcome = rc == UV_ECONNREFUSED ? OUTCOME_PORT_UNREACH
-						    : probe_outcome_from_errno(-rc);
+		int outcome =
+		    rc == UV_ECONNREFUSED ? OUTCOME_PORT_UNREACH : probe_outcome_from_errno(-rc);
 		defer_failure(p, outcome, "udp send", rc);
 		goto done;
 	}

@@ -43,15 +43,15 @@
 #define DNS_EDNS_SIZE 1232 /* the UDP payload size announced (DNS flag day 2020) */
 
 struct dns_spec {
-	struct addr server;   /* the nameserver */
-	uint16_t port;        /* 0 means 53 */
-	const char *name;     /* borrowed until start returns: the name asked */
-	int qtype;            /* a record type, e.g. from dns_type_parse(); 0 means SOA */
-	const char *target;   /* borrowed until start returns (copied); NULL: the name */
-	int timeout_ms;       /* the whole probe, TCP fallback included; <= 0 means 5000 */
-	int retries;          /* UDP retransmissions spread over the timeout; < 0 means 0 */
-	bool tcp;             /* TCP only, no UDP */
-	bool no_edns;         /* no EDNS0 OPT record (then answers over 512 bytes are truncated) */
+	struct addr server; /* the nameserver */
+	uint16_t port;      /* 0 means 53 */
+	const char *name;   /* borrowed until start returns: the name asked */
+	int qtype;          /* a record type, e.g. from dns_type_parse(); 0 means SOA */
+	const char *target; /* borrowed until start returns (copied); NULL: the name */
+	int timeout_ms;     /* the whole probe, TCP fallback included; <= 0 means 5000 */
+	int retries;        /* UDP retransmissions spread over the timeout; < 0 means 0 */
+	bool tcp;           /* TCP only, no UDP */
+	bool no_edns;       /* no EDNS0 OPT record (then answers over 512 bytes are truncated) */
 };
 
 struct dns_probe; /* opaque; owned by the loop until the callback has returned */
@@ -64,7 +64,7 @@ struct dns_probe; /* opaque; owned by the loop until the callback has returned *
  * If out is not NULL it receives the probe, valid until cb is called.
  */
 int dns_probe_start(uv_loop_t *loop, const struct dns_spec *spec, probe_done_cb cb, void *arg,
-		    struct dns_probe **out, char *err, size_t errlen) MUSTCHECK;
+                    struct dns_probe **out, char *err, size_t errlen) MUSTCHECK;
 
 /* Ends a probe that has not completed: cb is called now, from inside this
  * call, with OUTCOME_LOCAL_ERROR and message "cancelled"; the handles close on

@@ -34,8 +34,8 @@ char *dns_type_name(int type, char *out, size_t n)
 char *dns_rcode_name(int rcode, char *out, size_t n)
 {
 	static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-					    "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
-					    "NXRRSET", "NOTAUTH", "NOTZONE"};
+	                                    "NOTIMP",  "REFUSED", "YXDOMAIN", "YXRRSET",
+	                                    "NXRRSET", "NOTAUTH", "NOTZONE"};
 	if (rcode >= 0 && rcode < (int)(sizeof names / sizeof names[0]))
 		snprintf(out, n, "%s", names[rcode]);
 	else if (rcode == 16)
@@ -68,7 +68,7 @@ static void lower_copy(uint8_t *dst, const uint8_t *src, size_t n)
 }
 
 int dns_query_build(struct dns_query *q, const char *name, uint16_t qtype, uint16_t id,
-		    uint16_t edns_size, char *err, size_t errlen)
+                    uint16_t edns_size, char *err, size_t errlen)
 {
 	int rc = ERR_PARSE;
 	ldns_pkt *pkt = NULL;
@@ -76,8 +76,8 @@ int dns_query_build(struct dns_query *q, const char *name, uint16_t qtype, uint1
 	ldns_rdf *dname = ldns_dname_new_frm_str(name);
 	if (!dname || ldns_rdf_size(dname) > sizeof q->qname) {
 		snprintf(err, errlen,
-			 "'%s' is not a domain name (labels of 1 to 63 bytes, 255 bytes in all)",
-			 name);
+		         "'%s' is not a domain name (labels of 1 to 63 bytes, 255 bytes in all)",
+		         name);
 		goto fail;
 	}
 	q->qname_len = ldns_rdf_size(dname);
@@ -167,8 +167,7 @@ static bool find_serial(const ldns_rr_list *l, uint32_t *serial)
 	return false;
 }
 
-static int check_question(const struct dns_query *q, const ldns_pkt *pkt, char *err,
-			  size_t errlen)
+static int check_question(const struct dns_query *q, const ldns_pkt *pkt, char *err, size_t errlen)
 {
 	const ldns_rr_list *qs = ldns_pkt_question(pkt);
 	size_t n = ldns_rr_list_rr_count(qs);
@@ -193,15 +192,15 @@ static int check_question(const struct dns_query *q, const ldns_pkt *pkt, char *
 	}
 	if (ldns_rr_get_type(rr) != q->qtype || ldns_rr_get_class(rr) != LDNS_RR_CLASS_IN) {
 		snprintf(err, errlen, "answer's question has type %u class %u, expected %u IN",
-			 (unsigned)ldns_rr_get_type(rr), (unsigned)ldns_rr_get_class(rr),
-			 (unsigned)q->qtype);
+		         (unsigned)ldns_rr_get_type(rr), (unsigned)ldns_rr_get_class(rr),
+		         (unsigned)q->qtype);
 		return ERR_INVAL;
 	}
 	return 0;
 }
 
 int dns_answer_check(const struct dns_query *q, const uint8_t *wire, size_t len,
-		     struct dns_answer *a, char *err, size_t errlen)
+                     struct dns_answer *a, char *err, size_t errlen)
 {
 	int rc;
 	ldns_pkt *pkt = NULL;
@@ -231,24 +230,24 @@ int dns_answer_check(const struct dns_query *q, const uint8_t *wire, size_t len,
 	a->rcode = LDNS_RCODE_WIRE(wire);
 	if (a->id != q->id) {
 		snprintf(err, errlen, "answer ID 0x%04x does not match the query's 0x%04x", a->id,
-			 q->id);
+		         q->id);
 		return ERR_INVAL;
 	}
 	if (!LDNS_QR_WIRE(wire) || LDNS_OPCODE_WIRE(wire) != LDNS_PACKET_QUERY) {
 		snprintf(err, errlen, "not an answer to a query (QR %d, opcode %d)",
-			 LDNS_QR_WIRE(wire) ? 1 : 0, LDNS_OPCODE_WIRE(wire));
+		         LDNS_QR_WIRE(wire) ? 1 : 0, LDNS_OPCODE_WIRE(wire));
 		return ERR_INVAL;
 	}
 	ldns_status st = ldns_wire2pkt(&pkt, wire, len);
 	if (st != LDNS_STATUS_OK) {
 		bool cut = st == LDNS_STATUS_PACKET_OVERFLOW ||
-			   st == LDNS_STATUS_WIRE_INCOMPLETE_HEADER ||
-			   st == LDNS_STATUS_WIRE_INCOMPLETE_QUESTION ||
-			   st == LDNS_STATUS_WIRE_INCOMPLETE_ANSWER ||
-			   st == LDNS_STATUS_WIRE_INCOMPLETE_AUTHORITY ||
-			   st == LDNS_STATUS_WIRE_INCOMPLETE_ADDITIONAL;
+		           st == LDNS_STATUS_WIRE_INCOMPLETE_HEADER ||
+		           st == LDNS_STATUS_WIRE_INCOMPLETE_QUESTION ||
+		           st == LDNS_STATUS_WIRE_INCOMPLETE_ANSWER ||
+		           st == LDNS_STATUS_WIRE_INCOMPLETE_AUTHORITY ||
+		           st == LDNS_STATUS_WIRE_INCOMPLETE_ADDITIONAL;
 		snprintf(err, errlen, "%s answer of %zu bytes: %s", cut ? "truncated" : "malformed",
-			 len, ldns_get_errorstr_by_id(st));
+		         len, ldns_get_errorstr_by_id(st));
 		pkt = NULL;
 		rc = cut ? ERR_TRUNC : ERR_PARSE;
 		goto fail;
@@ -265,8 +264,8 @@ int dns_answer_check(const struct dns_query *q, const uint8_t *wire, size_t len,
 		if (i < DNS_RECORDS_MAX)
 			add_record(&a->records, rr);
 	}
-	a->has_serial = find_serial(an, &a->serial) ||
-			find_serial(ldns_pkt_authority(pkt), &a->serial);
+	a->has_serial =
+	    find_serial(an, &a->serial) || find_serial(ldns_pkt_authority(pkt), &a->serial);
 	rc = 0;
 fail:
 	ldns_pkt_free(pkt);

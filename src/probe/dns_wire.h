@@ -35,15 +35,15 @@ struct dns_query {
 
 struct dns_answer {
 	uint16_t id;
-	int rcode;        /* 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED, ... (with EDNS: extended) */
+	int rcode; /* 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, 5 REFUSED, ... (with EDNS: extended) */
 	bool aa, tc, ra;
 	unsigned qdcount, ancount, nscount, arcount;
 	unsigned matching; /* answer records of the type asked */
 	bool has_serial;   /* an SOA was in the answer or authority section */
 	uint32_t serial;
-	size_t size;       /* bytes */
+	size_t size;        /* bytes */
 	struct buf records; /* owned: up to DNS_RECORDS_MAX JSON objects, comma-separated:
-			       {"name":"kp.","type":"MX","ttl":3600,"data":"10 mail.kp."} */
+	                       {"name":"kp.","type":"MX","ttl":3600,"data":"10 mail.kp."} */
 };
 
 /* The record type for "A", "aaaa", "SOA", ... (any type libldns knows), or ERR_PARSE. */
@@ -62,7 +62,7 @@ int dns_rcode_outcome(int rcode);
  * Returns 0, or ERR_PARSE with err naming what is wrong with the name.
  */
 int dns_query_build(struct dns_query *q, const char *name, uint16_t qtype, uint16_t id,
-		    uint16_t edns_size, char *err, size_t errlen) MUSTCHECK;
+                    uint16_t edns_size, char *err, size_t errlen) MUSTCHECK;
 /* Rewrites the query's ID in place (for a retry over TCP with a fresh ID). */
 void dns_query_set_id(struct dns_query *q, uint16_t id);
 void dns_query_free(struct dns_query *q);
@@ -78,7 +78,7 @@ void dns_query_free(struct dns_query *q);
  * a is reset on entry; after an error it holds what was read of the header.
  */
 int dns_answer_check(const struct dns_query *q, const uint8_t *wire, size_t len,
-		     struct dns_answer *a, char *err, size_t errlen) MUSTCHECK;
+                     struct dns_answer *a, char *err, size_t errlen) MUSTCHECK;
 void dns_answer_free(struct dns_answer *a);
 
 #endif

@@ -48,16 +48,16 @@ struct http_probe {
 	struct curl_slist *connect_to;
 	probe_done_cb cb;
 	void *arg;
-	char *target, *url;        /* owned */
-	char *connect_addr;        /* owned, NULL without one */
-	char *pattern;             /* owned, the ERE as given */
+	char *target, *url; /* owned */
+	char *connect_addr; /* owned, NULL without one */
+	char *pattern;      /* owned, the ERE as given */
 	regex_t re;
 	bool has_re, https, too_large;
 	int expect_status;
 	enum http_version version;
 	size_t max_body;
-	size_t body_bytes;         /* counted, all of them */
-	struct buf body;           /* kept only with a pattern, at most max_body bytes */
+	size_t body_bytes; /* counted, all of them */
+	struct buf body;   /* kept only with a pattern, at most max_body bytes */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -72,15 +72,15 @@ int http_cert_time_parse(const char *s, int64_t *wall_us)
 	    n == 0 || s[n] != '\0')
 		return ERR_PARSE;
 	const char *f = strstr(months, mon);
-	if (!f || (f - months) % 3 || strlen(mon) != 3 || day < 1 || day > 31 || h > 23 ||
-	    h < 0 || m < 0 || m > 59 || sec < 0 || sec > 60 || year < 1950 || year > 9999)
+	if (!f || (f - months) % 3 || strlen(mon) != 3 || day < 1 || day > 31 || h > 23 || h < 0 ||
+	    m < 0 || m > 59 || sec < 0 || sec > 60 || year < 1950 || year > 9999)
 		return ERR_PARSE;
 	struct tm tm = {.tm_year = year - 1900,
-			.tm_mon = (int)((f - months) / 3),
-			.tm_mday = day,
-			.tm_hour = h,
-			.tm_min = m,
-			.tm_sec = sec};
+	                .tm_mon = (int)((f - months) / 3),
+	                .tm_mday = day,
+	                .tm_hour = h,
+	                .tm_min = m,
+	                .tm_sec = sec};
 	*wall_us = (int64_t)timegm(&tm) * USEC_PER_SEC;
 	return 0;
 }
@@ -329,10 +329,8 @@ static void tls_json(struct http_probe *p, struct buf *d)
 	/* curl leaves the result at 0 when no handshake completed: not "verified" then */
 	bool handshake = info_ms(p->easy, CURLINFO_APPCONNECT_TIME_T) > 0;
 	buf_printf(d, ",\"tls\":{\"verified\":%s,\"verify_result\":",
-		   handshake && verify == 0 ? "true" : "false");
-	json_str(d, verify != 0   ? X509_verify_cert_error_string(verify)
-		    : handshake ? "ok"
-				: NULL);
+	           handshake && verify == 0 ? "true" : "false");
+	json_str(d, verify != 0 ? X509_verify_cert_error_string(verify) : handshake ? "ok" : NULL);
 	buf_puts(d, ",\"subject\":");
 	json_str(d, subject);
 	int64_t exp_us;
@@ -341,7 +339,7 @@ static void tls_json(struct http_probe *p, struct buf *d)
 		buf_puts(d, ",\"expires\":");
 		json_str(d, clock_format_iso(exp_us, 0, iso, sizeof iso));
 		buf_printf(d, ",\"days_left\":%.1f",
-			   (double)(exp_us - clock_wall_us()) / (86400.0 * USEC_PER_SEC));
+		           (double)(exp_us - clock_wall_us()) / (86400.0 * USEC_PER_SEC));
 	} else {
 		buf_puts(d, ",\"expires\":null,\"days_left\":null");
 	}
@@ -359,15 +357,15 @@ static void detail_json(struct http_probe *p, long status, long version, struct 
 	else
 		buf_puts(d, ",\"status\":null");
 	const char *v = version == CURL_HTTP_VERSION_2_0   ? "2"
-			: version == CURL_HTTP_VERSION_1_1 ? "1.1"
-			: version == CURL_HTTP_VERSION_1_0 ? "1.0"
-							   : NULL;
+	                : version == CURL_HTTP_VERSION_1_1 ? "1.1"
+	                : version == CURL_HTTP_VERSION_1_0 ? "1.0"
+	                                                   : NULL;
 	buf_puts(d, ",\"http_version\":");
 	json_str(d, v);
 	long redirects = 0;
 	curl_easy_getinfo(p->easy, CURLINFO_REDIRECT_COUNT, &redirects);
 	buf_printf(d, ",\"redirects\":%ld,\"body_bytes\":%zu", redirects,
-		   p->too_large ? p->max_body : p->body_bytes);
+	           p->too_large ? p->max_body : p->body_bytes);
 	struct timings t = get_timings(p->easy);
 	buf_printf(d, ",\"times_ms\":{\"dns\":%.3f,\"connect\":%.3f,\"tls\":", t.dns, t.connect);
 	json_num(d, p->https ? t.tls : NAN); /* null for plain http */
@@ -397,10 +395,12 @@ static void complete(struct http_probe *p, CURLcode code, bool cancelled)
 	} else if (p->too_large || code == CURLE_FILESIZE_EXCEEDED) {
 		outcome = OUTCOME_TOO_LARGE;
 		snprintf(msg, sizeof msg, "body longer than %zu bytes", p->max_body);
-	} else if (code == CURLE_OUT_OF_MEMORY && info_ms(p->easy, CURLINFO_STARTTRANSFER_TIME_T) > 0) {
+	} else if (code == CURLE_OUT_OF_MEMORY &&
+	           info_ms(p->easy, CURLINFO_STARTTRANSFER_TIME_T) > 0) {
 		/* what libcurl 7.88 returns for a header line over its 100 KiB limit */
 		outcome = OUTCOME_TOO_LARGE;
-		snprintf(msg, sizeof msg, "a response header longer than libcurl accepts (100 KiB)");
+		snprintf(msg, sizeof msg,
+		         "a response header longer than libcurl accepts (100 KiB)");
 	} else if (code != CURLE_OK) {
 		outcome = http_outcome_from_curl(code, os_errno);
 		const char *why = p->errbuf[0] ? p->errbuf : curl_easy_strerror(code);
@@ -414,7 +414,7 @@ static void complete(struct http_probe *p, CURLcode code, bool cancelled)
 		outcome = OUTCOME_HTTP_STATUS;
 		if (p->expect_status)
 			snprintf(msg, sizeof msg, "status %ld, expected %d", status,
-				 p->expect_status);
+			         p->expect_status);
 		else
 			snprintf(msg, sizeof msg, "status %ld, expected 2xx or 3xx", status);
 	} else if (p->version == HTTP_VERSION_2 && version != CURL_HTTP_VERSION_2_0) {
@@ -429,7 +429,7 @@ static void complete(struct http_probe *p, CURLcode code, bool cancelled)
 		} else {
 			outcome = OUTCOME_HTTP_BODY;
 			snprintf(msg, sizeof msg, "the body (%zu bytes) does not match /%.100s/",
-				 p->body.len, p->pattern);
+			         p->body.len, p->pattern);
 		}
 	} else {
 		outcome = OUTCOME_OK;
@@ -438,12 +438,12 @@ static void complete(struct http_probe *p, CURLcode code, bool cancelled)
 	struct buf d = {0};
 	detail_json(p, status, version, &d);
 	struct probe_result r = {
-		.target = p->target,
-		.kind = PROBE_HTTP,
-		.outcome = outcome,
-		.rtt_ms = status > 0 ? get_timings(p->easy).total : -1,
-		.message = message,
-		.detail_json = d.p,
+	    .target = p->target,
+	    .kind = PROBE_HTTP,
+	    .outcome = outcome,
+	    .rtt_ms = status > 0 ? get_timings(p->easy).total : -1,
+	    .message = message,
+	    .detail_json = d.p,
 	};
 	p->cb(p->arg, &r);
 	buf_free(&d);
@@ -484,7 +484,7 @@ void http_client_free(struct http_client *c)
 }
 
 static int errf(char *err, size_t errlen, int code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static int errf(char *err, size_t errlen, int code, const char *fmt, ...)
 {
 	if (err && errlen) {
@@ -510,7 +510,7 @@ static int check_url(const char *url, bool *https, char *err, size_t errlen)
 	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
 	    (strcasecmp(scheme, "http") && strcasecmp(scheme, "https"))) {
 		rc = errf(err, errlen, ERR_INVAL, "URL '%s': only http:// and https:// are probed",
-			  url);
+		          url);
 		goto fail;
 	}
 	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK || !host[0]) {
@@ -525,8 +525,8 @@ fail:
 	return rc;
 }
 
-int http_probe_start(struct http_client *c, const struct http_spec *s, probe_done_cb cb,
-		     void *arg, struct http_probe **out, char *err, size_t errlen)
+int http_probe_start(struct http_client *c, const struct http_spec *s, probe_done_cb cb, void *arg,
+                     struct http_probe **out, char *err, size_t errlen)
 {
 	if (c->closing)
 		return errf(err, errlen, ERR_STATE, "the HTTP client is closing");
@@ -539,8 +539,8 @@ int http_probe_start(struct http_client *c, const struct http_spec *s, probe_don
 	struct addr ca;
 	if (s->connect_addr && addr_parse(s->connect_addr, &ca))
 		return errf(err, errlen, ERR_PARSE,
-			    "'%s' is not an IP address (expected e.g. 127.0.0.1 or ::1)",
-			    s->connect_addr);
+		            "'%s' is not an IP address (expected e.g. 127.0.0.1 or ::1)",
+		            s->connect_addr);
 
 	struct http_probe *p = xcalloc(1, sizeof *p);
 	p->client = c;
@@ -558,7 +558,7 @@ int http_probe_start(struct http_client *c, const struct http_spec *s, probe_don
 			char why[128];
 			regerror(re, &p->re, why, sizeof why);
 			rc = errf(err, errlen, ERR_PARSE, "body pattern '%s': %s", s->expect_body,
-				  why);
+			          why);
 			goto fail;
 		}
 		p->has_re = true;
@@ -589,9 +589,9 @@ int http_probe_start(struct http_client *c, const struct http_spec *s, probe_don
 		curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 		curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)s->max_redirects);
 	}
-	long hv = s->version == HTTP_VERSION_1_1 ? CURL_HTTP_VERSION_1_1
-		  : s->version == HTTP_VERSION_2 && !https ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
-							   : CURL_HTTP_VERSION_2TLS;
+	long hv = s->version == HTTP_VERSION_1_1           ? CURL_HTTP_VERSION_1_1
+	          : s->version == HTTP_VERSION_2 && !https ? CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE
+	                                                   : CURL_HTTP_VERSION_2TLS;
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, hv);
 	if (https) {
 		curl_easy_setopt(e, CURLOPT_CERTINFO, 1L);
@@ -609,8 +609,8 @@ int http_probe_start(struct http_client *c, const struct http_spec *s, probe_don
 	if (s->connect_addr) {
 		char rule[ADDR_STRLEN + 8];
 		p->connect_addr = xstrdup(s->connect_addr);
-		snprintf(rule, sizeof rule, ca.family == AF_INET6 ? "::[%s]:" : "::%s:",
-			 s->connect_addr);
+		snprintf(rule, sizeof rule,
+		         ca.family == AF_INET6 ? "::[%s]:" : "::%s:", s->connect_addr);
 		p->connect_to = curl_slist_append(NULL, rule);
 		curl_easy_setopt(e, CURLOPT_CONNECT_TO, p->connect_to);
 	}

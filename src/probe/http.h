@@ -61,13 +61,13 @@ struct http_spec {
 	const char *connect_addr; /* borrowed until start returns; NULL or a literal address */
 	int expect_status;        /* 0: any 2xx or 3xx is ok */
 	const char *expect_body;  /* borrowed until start returns; NULL or a POSIX ERE, matched
-				     like grep -E: ^ and $ at line ends, . not a newline */
+	                             like grep -E: ^ and $ at line ends, . not a newline */
 	int timeout_ms;           /* the whole probe; <= 0 means 10000 */
 	size_t max_body;          /* body bytes read at most (more: too-large); 0 means 1 MiB */
 	int max_redirects;        /* 0: a 3xx is the answer; N > 0: follow up to N */
 	enum http_version version;
-	bool insecure;            /* a certificate that fails verification is reported, not fatal */
-	const char *ca_file;      /* borrowed until start returns; NULL: the system's CAs */
+	bool insecure;       /* a certificate that fails verification is reported, not fatal */
+	const char *ca_file; /* borrowed until start returns; NULL: the system's CAs */
 };
 
 struct http_client; /* one per loop: the curl multi handle and its timer */
@@ -91,7 +91,7 @@ void http_client_free(struct http_client *c);
  * If out is not NULL it receives the probe, valid until cb is called.
  */
 int http_probe_start(struct http_client *c, const struct http_spec *spec, probe_done_cb cb,
-		     void *arg, struct http_probe **out, char *err, size_t errlen) MUSTCHECK;
+                     void *arg, struct http_probe **out, char *err, size_t errlen) MUSTCHECK;
 
 /* Ends a running probe now: cb is called from inside this call with
  * OUTCOME_LOCAL_ERROR, "cancelled". */

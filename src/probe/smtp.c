@@ -102,12 +102,12 @@ static void finish(struct smtp_probe *p, int outcome, const char *msg)
 	struct buf d = {0};
 	detail_json(p, &d);
 	struct probe_result r = {
-		.target = p->target,
-		.kind = PROBE_SMTP,
-		.outcome = outcome,
-		.rtt_ms = p->rtt_ms,
-		.message = msg,
-		.detail_json = d.p,
+	    .target = p->target,
+	    .kind = PROBE_SMTP,
+	    .outcome = outcome,
+	    .rtt_ms = p->rtt_ms,
+	    .message = msg,
+	    .detail_json = d.p,
 	};
 	p->cb(p->arg, &r);
 	buf_free(&d);
@@ -116,7 +116,7 @@ static void finish(struct smtp_probe *p, int outcome, const char *msg)
 }
 
 static void finishf(struct smtp_probe *p, int outcome, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static void finishf(struct smtp_probe *p, int outcome, const char *fmt, ...)
 {
 	char msg[SMTP_LINE_MAX + 64];
@@ -139,8 +139,8 @@ static void fail_errno(struct smtp_probe *p, int uverr)
 		finish(p, OUTCOME_OK, NULL);
 		return;
 	}
-	int outcome = (e == ECONNRESET || e == EPIPE) ? OUTCOME_PROTOCOL
-						      : probe_outcome_from_errno(e);
+	int outcome =
+	    (e == ECONNRESET || e == EPIPE) ? OUTCOME_PROTOCOL : probe_outcome_from_errno(e);
 	finishf(p, outcome, "%s during %s", uv_strerror(uverr), phase_names[p->phase]);
 }
 
@@ -258,7 +258,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 			finish(p, OUTCOME_OK, NULL);
 		else
 			finishf(p, OUTCOME_PROTOCOL, "connection closed by the server during %s",
-				phase_names[p->phase]);
+			        phase_names[p->phase]);
 		return;
 	}
 	if (nread < 0) {
@@ -273,7 +273,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *b)
 		off += used;
 		if (rc < 0) {
 			finishf(p, rc == ERR_TOOBIG ? OUTCOME_TOO_LARGE : OUTCOME_PROTOCOL,
-				"%s: %s", phase_names[p->phase], smtp_parser_error(&p->parser));
+			        "%s: %s", phase_names[p->phase], smtp_parser_error(&p->parser));
 			return;
 		}
 		if (rc == 0)
@@ -311,7 +311,7 @@ static void on_timer(uv_timer_t *t)
 		return;
 	}
 	finishf(p, OUTCOME_TIMEOUT, "no answer within %d ms during %s", p->timeout_ms,
-		phase_names[p->phase]);
+	        phase_names[p->phase]);
 }
 
 static bool helo_ok(const char *h)
@@ -326,10 +326,11 @@ static bool helo_ok(const char *h)
 }
 
 int smtp_probe_start(uv_loop_t *loop, const struct smtp_spec *spec, probe_done_cb cb, void *arg,
-		     struct smtp_probe **out)
+                     struct smtp_probe **out)
 {
 	const char *helo = spec->helo ? spec->helo : "blackout.invalid";
-	if (!cb || !helo_ok(helo) || (spec->addr.family != AF_INET && spec->addr.family != AF_INET6))
+	if (!cb || !helo_ok(helo) ||
+	    (spec->addr.family != AF_INET && spec->addr.family != AF_INET6))
 		return ERR_INVAL;
 	struct smtp_probe *p = xcalloc(1, sizeof *p);
 	p->cb = cb;

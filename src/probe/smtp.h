@@ -8,8 +8,8 @@
  *
  *   start --> CONNECT --connected--> BANNER --220--> EHLO --250--> QUIT --221/EOF--> ok
  *                |                     |  \--5xx--> smtp-rejected        |
- *                |                     |  \--4xx--> smtp-tempfail        \--timeout--> ok (quit_ok=false)
- *                |                     \--EOF/garbage/too long--> protocol-error
+ *                |                     |  \--4xx--> smtp-tempfail        \--timeout--> ok
+ * (quit_ok=false) |                     \--EOF/garbage/too long--> protocol-error
  *                \--RST/ICMP--> refused / *-unreachable      (any phase) --timer--> timeout
  *
  * Result (probe_result, borrowed by the callback): outcome; rtt_ms = from the
@@ -47,7 +47,7 @@ struct smtp_probe; /* opaque; owned by the loop until the callback has returned 
  * If out is not NULL it receives the probe, valid until cb is called.
  */
 int smtp_probe_start(uv_loop_t *loop, const struct smtp_spec *spec, probe_done_cb cb, void *arg,
-		     struct smtp_probe **out) MUSTCHECK;
+                     struct smtp_probe **out) MUSTCHECK;
 
 /* Ends a probe that has not completed: cb is called now, from inside this
  * call, with OUTCOME_LOCAL_ERROR and message "cancelled". The handles close on

@@ -67,7 +67,7 @@ static int end_line(struct smtp_parser *p, size_t at)
 }
 
 int smtp_parser_feed(struct smtp_parser *p, const char *data, size_t len, size_t *used,
-		     const struct smtp_reply **reply)
+                     const struct smtp_reply **reply)
 {
 	*used = 0;
 	if (p->error)
@@ -83,7 +83,7 @@ int smtp_parser_feed(struct smtp_parser *p, const char *data, size_t len, size_t
 		if (c != '\n') {
 			if (p->line_len > SMTP_LINE_MAX)
 				return fail(p, ERR_TOOBIG, p->offset + i,
-					    "reply line longer than 1000 bytes");
+				            "reply line longer than 1000 bytes");
 			p->line[p->line_len++] = c;
 			continue;
 		}
@@ -123,8 +123,8 @@ bool smtp_reply_has_ext(const struct smtp_reply *r, const char *kw)
 	const char *line = strchr(t, '\n'); /* skip the greeting line */
 	while (line) {
 		line++;
-		if (!strncasecmp(line, kw, kl) && (line[kl] == '\0' || line[kl] == '\n' ||
-						   line[kl] == ' '))
+		if (!strncasecmp(line, kw, kl) &&
+		    (line[kl] == '\0' || line[kl] == '\n' || line[kl] == ' '))
 			return true;
 		line = strchr(line, '\n');
 	}

@@ -44,11 +44,11 @@ struct smtp_parser {
 	/* all private; read the reply through smtp_parser_feed */
 	char line[SMTP_LINE_MAX + 1]; /* the text of a line, and room for its CR */
 	size_t line_len;
-	size_t offset;     /* bytes consumed since init/reset, for error messages */
-	int error;         /* 0 or the sticky ERR_* */
-	bool complete;     /* the last feed ended a reply; the next one starts over */
+	size_t offset; /* bytes consumed since init/reset, for error messages */
+	int error;     /* 0 or the sticky ERR_* */
+	bool complete; /* the last feed ended a reply; the next one starts over */
 	struct smtp_reply reply;
-	char err[160];     /* why it failed, with the byte offset */
+	char err[160]; /* why it failed, with the byte offset */
 };
 
 void smtp_parser_init(struct smtp_parser *p);
@@ -63,7 +63,7 @@ void smtp_parser_free(struct smtp_parser *p);
  * (then smtp_parser_error() tells where and why). *reply is set only on 1.
  */
 int smtp_parser_feed(struct smtp_parser *p, const char *data, size_t len, size_t *used,
-		     const struct smtp_reply **reply) MUSTCHECK;
+                     const struct smtp_reply **reply) MUSTCHECK;
 
 /* Why the parser failed ("" when it did not): "byte 1234: line longer than ...". */
 const char *smtp_parser_error(const struct smtp_parser *p);

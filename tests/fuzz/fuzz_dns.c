@@ -17,8 +17,8 @@ static const struct {
 	const char *name;
 	uint16_t type;
 } questions[] = {
-	{"kp.", 6}, {"kp.", 2}, {"kp.", 15}, {"www.kp.", 1}, {"www.kp.", 28},
-	{"big.kp.", 1}, {"nothere.kp.", 1}, {"example.org.", 1}, {"broken.kp.", 6},
+    {"kp.", 6},     {"kp.", 2},         {"kp.", 15},         {"www.kp.", 1},    {"www.kp.", 28},
+    {"big.kp.", 1}, {"nothere.kp.", 1}, {"example.org.", 1}, {"broken.kp.", 6},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < sizeof questions / sizeof questions[0]; i++) {
 		struct dns_query q;
 		if (dns_query_build(&q, questions[i].name, questions[i].type, id, 1232, err,
-				    sizeof err))
+		                    sizeof err))
 			abort();
 		if (dns_answer_check(&q, data, size, &a, err, sizeof err) == 0 && a.id != id)
 			abort();

@@ -108,7 +108,8 @@ static void serve_tcp(const char *mode, int c)
 	memset(block, 'x', sizeof block);
 	if (!strcmp(mode, "http-endless-body")) {
 		if (read_request(c) == 0 &&
-		    puts_fd(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n") == 0)
+		    puts_fd(c, "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: "
+		               "close\r\n\r\n") == 0)
 			while (put(c, block, sizeof block) == 0)
 				;
 	} else if (!strcmp(mode, "http-drip")) {
@@ -126,7 +127,7 @@ static void serve_tcp(const char *mode, int c)
 				;
 	} else if (!strcmp(mode, "smtp-554") || !strcmp(mode, "smtp-421")) {
 		puts_fd(c, mode[5] == '5' ? "554 5.7.1 mail.kp.test: no SMTP service here\r\n"
-					  : "421 4.3.2 mail.kp.test: too busy, try later\r\n");
+		                          : "421 4.3.2 mail.kp.test: too busy, try later\r\n");
 		char buf[512];
 		ssize_t n;
 		while ((n = read(c, buf, sizeof buf)) > 0)

@@ -28,9 +28,13 @@ TEST(test_cert_time)
 	CHECK_INT(t, INT64_C(1767323045) * 1000000);
 	CHECK_INT(http_cert_time_parse("Dec 31 23:59:59 2049 GMT", &t), 0);
 	CHECK_INT(t, INT64_C(2524607999) * 1000000);
-	const char *bad[] = {"", "Foo  2 03:04:05 2026 GMT", "Jan 32 03:04:05 2026 GMT",
-			     "Jan  2 03:04:05 2026", "Jan  2 03:04:05 2026 GMT trailing",
-			     "Jan  2 24:04:05 2026 GMT", "an  2 03:04:05 2026 GMT"};
+	const char *bad[] = {"",
+	                     "Foo  2 03:04:05 2026 GMT",
+	                     "Jan 32 03:04:05 2026 GMT",
+	                     "Jan  2 03:04:05 2026",
+	                     "Jan  2 03:04:05 2026 GMT trailing",
+	                     "Jan  2 24:04:05 2026 GMT",
+	                     "an  2 03:04:05 2026 GMT"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (http_cert_time_parse(bad[i], &t) != ERR_PARSE)
 			T_FAIL("'%s' parsed", bad[i]);
@@ -41,7 +45,8 @@ TEST(test_outcomes)
 	CHECK_INT(http_outcome_from_curl(CURLE_OK, 0), OUTCOME_OK);
 	CHECK_INT(http_outcome_from_curl(CURLE_OPERATION_TIMEDOUT, 0), OUTCOME_TIMEOUT);
 	CHECK_INT(http_outcome_from_curl(CURLE_COULDNT_CONNECT, ECONNREFUSED), OUTCOME_REFUSED);
-	CHECK_INT(http_outcome_from_curl(CURLE_COULDNT_CONNECT, EHOSTUNREACH), OUTCOME_HOST_UNREACH);
+	CHECK_INT(http_outcome_from_curl(CURLE_COULDNT_CONNECT, EHOSTUNREACH),
+	          OUTCOME_HOST_UNREACH);
 	CHECK_INT(http_outcome_from_curl(CURLE_COULDNT_CONNECT, ENETUNREACH), OUTCOME_NET_UNREACH);
 	CHECK_INT(http_outcome_from_curl(CURLE_COULDNT_RESOLVE_HOST, 0), OUTCOME_RESOLVE);
 	CHECK_INT(http_outcome_from_curl(CURLE_PEER_FAILED_VERIFICATION, 0), OUTCOME_TLS);
@@ -67,22 +72,22 @@ struct hostport_case {
 TEST(test_addr_port)
 {
 	static const struct hostport_case cases[] = {
-		{"127.0.0.1", 0, "127.0.0.1", 53},
-		{"127.0.0.1:5353", 0, "127.0.0.1", 5353},
-		{"::1", 0, "::1", 53},
-		{"2001:db8::1", 0, "2001:db8::1", 53},
-		{"[::1]", 0, "::1", 53},
-		{"[2001:db8::1]:25", 0, "2001:db8::1", 25},
-		{"127.0.0.1:0", ERR_PARSE, NULL, 0},
-		{"127.0.0.1:65536", ERR_PARSE, NULL, 0},
-		{"127.0.0.1:", ERR_PARSE, NULL, 0},
-		{"127.0.0.1:-1", ERR_PARSE, NULL, 0},
-		{"127.0.0.1:53x", ERR_PARSE, NULL, 0},
-		{"[127.0.0.1]:53", ERR_PARSE, NULL, 0},
-		{"[::1", ERR_PARSE, NULL, 0},
-		{"[::1]x", ERR_PARSE, NULL, 0},
-		{"ns1.kp:53", ERR_PARSE, NULL, 0},
-		{"", ERR_PARSE, NULL, 0},
+	    {"127.0.0.1", 0, "127.0.0.1", 53},
+	    {"127.0.0.1:5353", 0, "127.0.0.1", 5353},
+	    {"::1", 0, "::1", 53},
+	    {"2001:db8::1", 0, "2001:db8::1", 53},
+	    {"[::1]", 0, "::1", 53},
+	    {"[2001:db8::1]:25", 0, "2001:db8::1", 25},
+	    {"127.0.0.1:0", ERR_PARSE, NULL, 0},
+	    {"127.0.0.1:65536", ERR_PARSE, NULL, 0},
+	    {"127.0.0.1:", ERR_PARSE, NULL, 0},
+	    {"127.0.0.1:-1", ERR_PARSE, NULL, 0},
+	    {"127.0.0.1:53x", ERR_PARSE, NULL, 0},
+	    {"[127.0.0.1]:53", ERR_PARSE, NULL, 0},
+	    {"[::1", ERR_PARSE, NULL, 0},
+	    {"[::1]x", ERR_PARSE, NULL, 0},
+	    {"ns1.kp:53", ERR_PARSE, NULL, 0},
+	    {"", ERR_PARSE, NULL, 0},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct addr a;
@@ -94,7 +99,7 @@ TEST(test_addr_port)
 			continue;
 		}
 		if (rc == 0 && (strcmp(addr_format(&a, buf, sizeof buf), cases[i].addr) ||
-				port != cases[i].port))
+		                port != cases[i].port))
 			T_FAIL("'%s': %s port %u", cases[i].in, buf, port);
 	}
 	struct addr a;

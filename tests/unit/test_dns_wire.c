@@ -109,7 +109,7 @@ TEST(test_good_answer)
 	CHECK(!a.has_serial);
 	CHECK_INT(a.size, n);
 	CHECK_STR(a.records.p,
-		  "{\"name\":\"www.kp.\",\"type\":\"A\",\"ttl\":3600,\"data\":\"175.45.176.71\"}");
+	          "{\"name\":\"www.kp.\",\"type\":\"A\",\"ttl\":3600,\"data\":\"175.45.176.71\"}");
 	/* the name's case in the answer does not matter */
 	w[13] = 'W';
 	CHECK_INT(dns_answer_check(&q, w, n, &a, err, sizeof err), 0);
@@ -121,12 +121,12 @@ TEST(test_soa_serial_in_authority)
 	build("nothere.kp", "A");
 	/* NXDOMAIN with the zone's SOA in the authority section */
 	static const uint8_t soa[] = {
-		/* name: "kp." = pointer to the "kp" label of the question (12 + 8) */
-		0xc0, 20, 0, 6, 0, 1, 0, 0, 1, 0x2c, 0, 29,
-		2, 'n', 's', 0xc0, 20,       /* mname ns.kp. */
-		1, 'h', 0xc0, 20,            /* rname h.kp. */
-		0x78, 0x88, 0x67, 0xa9,      /* serial 2022205353 */
-		0, 0, 0x0e, 0x10, 0, 0, 3, 0x84, 0, 9, 0x3a, 0x80, 0, 0, 1, 0x2c};
+	    /* name: "kp." = pointer to the "kp" label of the question (12 + 8) */
+	    0xc0, 20,   0,    6,    0, 1, 0, 0,    1, 0x2c, 0,    29,   2, 'n', 's', 0xc0,
+	    20,                     /* mname ns.kp. */
+	    1,    'h',  0xc0, 20,   /* rname h.kp. */
+	    0x78, 0x88, 0x67, 0xa9, /* serial 2022205353 */
+	    0,    0,    0x0e, 0x10, 0, 0, 3, 0x84, 0, 9,    0x3a, 0x80, 0, 0,   1,   0x2c};
 	uint8_t w[512];
 	size_t n = answer(w, 3, soa, sizeof soa, 0);
 	w[9] = 1; /* nscount = 1 */
@@ -153,29 +153,47 @@ TEST(test_bad_answers)
 	size_t n = answer(good, 0, a_rr, sizeof a_rr, 1);
 	struct dns_answer a = {0};
 	static const struct bad_case cases[] = {
-		{"short", ERR_TRUNC, "shorter than a DNS header"},
-		{"wrong id", ERR_INVAL, "answer ID 0x1235 does not match the query's 0x1234"},
-		{"not an answer", ERR_INVAL, "not an answer"},
-		{"other type", ERR_INVAL, "type 28"},
-		{"other name", ERR_INVAL, "another domain"},
-		{"cut", ERR_TRUNC, "truncated answer"},
-		{"loop", ERR_PARSE, "malformed"},
-		{"count too high", ERR_TRUNC, "truncated"},
-		{"two questions", ERR_TRUNC, "truncated"},
+	    {"short", ERR_TRUNC, "shorter than a DNS header"},
+	    {"wrong id", ERR_INVAL, "answer ID 0x1235 does not match the query's 0x1234"},
+	    {"not an answer", ERR_INVAL, "not an answer"},
+	    {"other type", ERR_INVAL, "type 28"},
+	    {"other name", ERR_INVAL, "another domain"},
+	    {"cut", ERR_TRUNC, "truncated answer"},
+	    {"loop", ERR_PARSE, "malformed"},
+	    {"count too high", ERR_TRUNC, "truncated"},
+	    {"two questions", ERR_TRUNC, "truncated"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		memcpy(w, good, n);
 		size_t len = n;
 		switch (i) {
-		case 0: len = 11; break;
-		case 1: w[1]++; break;
-		case 2: w[2] &= 0x7f; break;
-		case 3: w[12 + 8 + 1] = 28; break;
-		case 4: w[13] = 'x'; break;
-		case 5: len -= 5; break;
-		case 6: w[n - 16] = 0xc0, w[n - 15] = (uint8_t)(n - 16); break; /* points at itself */
-		case 7: w[7] = 2; break;
-		case 8: w[5] = 2; break;
+		case 0:
+			len = 11;
+			break;
+		case 1:
+			w[1]++;
+			break;
+		case 2:
+			w[2] &= 0x7f;
+			break;
+		case 3:
+			w[12 + 8 + 1] = 28;
+			break;
+		case 4:
+			w[13] = 'x';
+			break;
+		case 5:
+			len -= 5;
+			break;
+		case 6:
+			w[n - 16] = 0xc0, w[n - 15] = (uint8_t)(n - 16);
+			break; /* points at itself */
+		case 7:
+			w[7] = 2;
+			break;
+		case 8:
+			w[5] = 2;
+			break;
 		}
 		int rc = dns_answer_check(&q, w, len, &a, err, sizeof err);
 		if (rc != cases[i].rc)

@@ -5,8 +5,7 @@
 #include "test.h"
 
 /* Feeds s whole; returns the feed's result, and the reply's first line in first. */
-static int feed_all(struct smtp_parser *p, const char *s, size_t *used,
-		    const struct smtp_reply **r)
+static int feed_all(struct smtp_parser *p, const char *s, size_t *used, const struct smtp_reply **r)
 {
 	return smtp_parser_feed(p, s, strlen(s), used, r);
 }
@@ -38,7 +37,8 @@ TEST(test_multi_line_and_extensions)
 	smtp_parser_init(&p);
 	size_t used;
 	const struct smtp_reply *r = NULL;
-	const char *s = "250-mail.kp\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-starttls\r\n250 HELP\r\n";
+	const char *s =
+	    "250-mail.kp\r\n250-PIPELINING\r\n250-SIZE 1000\r\n250-starttls\r\n250 HELP\r\n";
 	CHECK_INT(feed_all(&p, s, &used, &r), 1);
 	CHECK_INT(used, strlen(s));
 	if (r) {
@@ -110,21 +110,21 @@ struct reply_case {
 TEST(test_table)
 {
 	static const struct reply_case cases[] = {
-		{"220\r\n", 1, 220, NULL},                      /* code alone */
-		{"220 bare lf\n", 1, 220, NULL},                /* LF without CR */
-		{"554 5.7.1 go away\r\n", 1, 554, NULL},
-		{"421-busy\r\n421 later\r\n", 1, 421, NULL},
-		{"220 no end yet", 0, 0, NULL},
-		{"", 0, 0, NULL},
-		{"22 short\r\n", ERR_PARSE, 0, "reply code"},
-		{"120 too low\r\n", ERR_PARSE, 0, "reply code"},
-		{"620 too high\r\n", ERR_PARSE, 0, "reply code"},
-		{"2a0 letters\r\n", ERR_PARSE, 0, "reply code"},
-		{"270 second digit over 5\r\n", ERR_PARSE, 0, "reply code"},
-		{"220x bad separator\r\n", ERR_PARSE, 0, "after the reply code"},
-		{"250-first\r\n251 other code\r\n", ERR_PARSE, 0, "changed"},
-		{"HTTP/1.1 200 OK\r\n", ERR_PARSE, 0, "byte 16"},
-		{"\r\n", ERR_PARSE, 0, "reply code"},
+	    {"220\r\n", 1, 220, NULL},       /* code alone */
+	    {"220 bare lf\n", 1, 220, NULL}, /* LF without CR */
+	    {"554 5.7.1 go away\r\n", 1, 554, NULL},
+	    {"421-busy\r\n421 later\r\n", 1, 421, NULL},
+	    {"220 no end yet", 0, 0, NULL},
+	    {"", 0, 0, NULL},
+	    {"22 short\r\n", ERR_PARSE, 0, "reply code"},
+	    {"120 too low\r\n", ERR_PARSE, 0, "reply code"},
+	    {"620 too high\r\n", ERR_PARSE, 0, "reply code"},
+	    {"2a0 letters\r\n", ERR_PARSE, 0, "reply code"},
+	    {"270 second digit over 5\r\n", ERR_PARSE, 0, "reply code"},
+	    {"220x bad separator\r\n", ERR_PARSE, 0, "after the reply code"},
+	    {"250-first\r\n251 other code\r\n", ERR_PARSE, 0, "changed"},
+	    {"HTTP/1.1 200 OK\r\n", ERR_PARSE, 0, "byte 16"},
+	    {"\r\n", ERR_PARSE, 0, "reply code"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct smtp_parser p;
@@ -133,7 +133,8 @@ TEST(test_table)
 		const struct smtp_reply *r = NULL;
 		int rc = feed_all(&p, cases[i].in, &used, &r);
 		if (rc != cases[i].rc)
-			T_FAIL("case %zu (%s): rc %d, expected %d", i, cases[i].in, rc, cases[i].rc);
+			T_FAIL("case %zu (%s): rc %d, expected %d", i, cases[i].in, rc,
+			       cases[i].rc);
 		if (rc == 1 && r->code != cases[i].code)
 			T_FAIL("case %zu: code %d, expected %d", i, r->code, cases[i].code);
 		if (rc < 0 && !strstr(smtp_parser_error(&p), cases[i].err))
