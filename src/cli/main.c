@@ -9,6 +9,7 @@
 
 static const struct cli_command commands[] = {
 	{"version", cmd_version, "print the version"},
+	{"probe", cmd_probe_app, "probe a target once (or N times): --http, --dns, --smtp"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
