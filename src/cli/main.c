@@ -9,6 +9,7 @@
 
 static const struct cli_command commands[] = {
 	{"version", cmd_version, "print the version"},
+	{"mrt", cmd_mrt, "print MRT routing archives like bgpdump -m (or JSON)"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
