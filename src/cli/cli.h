@@ -19,5 +19,6 @@ struct cli_command {
 
 int cmd_version(int argc, char **argv);
 int cmd_mrt(int argc, char **argv);
+int cmd_bgp(int argc, char **argv);
 
 #endif
