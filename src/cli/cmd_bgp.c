@@ -7,6 +7,7 @@
  *     and the starting state; updates follow) and prints, per time bin and
  *     watched prefix, how many peers see it, plus the moments it was
  *     withdrawn by every peer and seen again (bgp/visibility.h).
+ *   blackout bgp collect ...   the live collector (cmd_bgp_collect.c).
  *
  * Rows (CSV with a header line, or one JSON object per line):
  *   time,prefix,event,peers_seeing,peers_up,fraction,min_seeing,max_seeing
@@ -286,6 +287,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: blackout bgp SUBCOMMAND ...\n"
 		   "  visibility  how many BGP peers see watched prefixes, from MRT archives\n"
+		   "  collect     a passive BGP collector: sessions, MRT file, live visibility\n"
 		   "'blackout bgp SUBCOMMAND --help' tells more.\n");
 }
 
@@ -301,6 +303,8 @@ int cmd_bgp(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "visibility"))
 		return cmd_visibility(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "collect"))
+		return cmd_bgp_collect(argc - 1, argv + 1);
 	log_error("bgp: unknown subcommand '%s'", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

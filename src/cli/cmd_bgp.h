@@ -22,4 +22,7 @@ void cmd_bgp_row(struct buf *out, bool json, const struct vis_row *r);
 int cmd_bgp_watch_opt(int argc, char **argv, int *i, struct vis_watch *watch, size_t *n_watch,
 		      uint32_t *origin, int64_t *bin_us, bool *json, bool *handled);
 
+/* `blackout bgp collect` (cmd_bgp_collect.c); argv[0] is "collect". */
+int cmd_bgp_collect(int argc, char **argv);
+
 #endif
