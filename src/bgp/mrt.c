@@ -261,9 +261,15 @@ static void set_addr(struct addr *a, int family, const uint8_t *p)
 	memcpy(a->bytes, p, family == AF_INET ? 4 : 16);
 }
 
-static void mask_prefix(struct prefix *p)
+/* Clears the bits past the length; the bytes past the address are zero. */
+static inline void mask_prefix(struct prefix *p)
 {
-	prefix_normalize(p);
+	unsigned len = p->len, max = p->addr.family == AF_INET ? 32 : 128;
+	if (len >= max)
+		return;
+	unsigned byte = len / 8;
+	p->addr.bytes[byte] &= (uint8_t)(0xff00 >> (len & 7));
+	memset(p->addr.bytes + byte + 1, 0, max / 8 - byte - 1);
 }
 
 /* The length of the TABLE_DUMP entry at p (n bytes left), 0 if it does not fit. */

@@ -251,29 +251,29 @@ enum tail_kind {
 	TAIL_MP6,    /* [aspath|origin|nh|lp|med|]comms|AG|aggr| */
 };
 
-/* Writes the attribute part of a line (after "prefix|"), with the newline, into
- * t->tail. nh NULL means "the record has no next hop of the needed kind". */
-static void make_tail(struct mrt_text *t, const struct bgp_attrs *a, enum tail_kind kind,
-		      const uint8_t *nh, unsigned nh_len)
+static size_t tail_bound(const struct bgp_attrs *a, const struct bgp_effective *eff)
 {
-	struct bgp_effective eff;
-	bgp_attrs_effective(a, t->merge, sizeof t->merge, &eff);
-	size_t bound = 160 + aspath_bound(&eff.path) + (size_t)a->n_communities * 13;
-	buf_reset(&t->tail);
-	buf_reserve(&t->tail, bound);
-	char *o0 = t->tail.p, *o = o0;
+	return 160 + aspath_bound(&eff->path) + (size_t)a->n_communities * 13;
+}
+
+/* Writes the attribute part of a line (after "prefix|"), with the newline, at
+ * o (tail_bound bytes available). nh NULL means "the record has no next hop of
+ * the needed kind". */
+static char *put_tail(char *o, const struct bgp_attrs *a, const struct bgp_effective *eff,
+		      enum tail_kind kind, const uint8_t *nh, unsigned nh_len)
+{
+	static const uint8_t none[4] = {255, 255, 255, 255};
 	bool with_nh = nh_len == 4 || nh_len == 16 || nh_len == 32;
 	uint32_t lp = bgp_has(a, BGP_ATTR_LOCAL_PREF) ? a->local_pref : 0;
 	uint32_t med = bgp_has(a, BGP_ATTR_MED) ? a->med : 0;
 	if (kind != TAIL_MP6 || with_nh) {
-		o = put_aspath(o, &eff.path);
+		o = put_aspath(o, &eff->path);
 		*o++ = '|';
 		unsigned origin = bgp_has(a, BGP_ATTR_ORIGIN) ? a->origin : 2;
 		o = origin == 0 ? PUT_LIT(o, "IGP|") : origin == 1 ? PUT_LIT(o, "EGP|")
 								   : PUT_LIT(o, "INCOMPLETE|");
 	}
 	if (kind == TAIL_STD || kind == TAIL_LEGACY) {
-		static const uint8_t none[4] = {255, 255, 255, 255};
 		o = with_nh ? put_nh(o, nh, nh_len) : put_ipv4(o, none);
 		*o++ = '|';
 		o = put_u32(o, lp);
@@ -295,15 +295,25 @@ static void make_tail(struct mrt_text *t, const struct bgp_attrs *a, enum tail_k
 		*o++ = '|';
 	}
 	o = bgp_has(a, BGP_ATTR_ATOMIC_AGGREGATE) ? PUT_LIT(o, "AG|") : PUT_LIT(o, "NAG|");
-	static const uint8_t none[4] = {255, 255, 255, 255};
-	if (eff.has_aggregator && memcmp(eff.aggregator_ip, none, 4)) {
-		o = put_u32(o, eff.aggregator_as);
+	if (eff->has_aggregator && memcmp(eff->aggregator_ip, none, 4)) {
+		o = put_u32(o, eff->aggregator_as);
 		*o++ = ' ';
-		o = put_ipv4(o, eff.aggregator_ip);
+		o = put_ipv4(o, eff->aggregator_ip);
 	}
 	*o++ = '|';
 	*o++ = '\n';
-	t->tail.len = (size_t)(o - o0);
+	return o;
+}
+
+/* The tail shared by the lines of one UPDATE, into t->tail. */
+static void make_tail(struct mrt_text *t, const struct bgp_attrs *a, enum tail_kind kind,
+		      const uint8_t *nh, unsigned nh_len)
+{
+	struct bgp_effective eff;
+	bgp_attrs_effective(a, t->merge, sizeof t->merge, &eff);
+	buf_reset(&t->tail);
+	buf_reserve(&t->tail, tail_bound(a, &eff));
+	t->tail.len = (size_t)(put_tail(t->tail.p, a, &eff, kind, nh, nh_len) - t->tail.p);
 }
 
 /* The MP_REACH next hop a RIB entry shows, else NEXT_HOP (see mrt_record_routes). */
@@ -368,8 +378,9 @@ static size_t rib_lines(struct mrt_text *t, struct buf *out, const struct mrt_re
 		const uint8_t *nh;
 		unsigned nhl;
 		rib_nh(&e->attrs, &nh, &nhl);
-		make_tail(t, &e->attrs, TAIL_STD, nh, nhl);
-		char *o = reserve(out, hl + 128 + t->tail.len), *o0 = o;
+		struct bgp_effective eff;
+		bgp_attrs_effective(&e->attrs, t->merge, sizeof t->merge, &eff);
+		char *o = reserve(out, hl + 128 + tail_bound(&e->attrs, &eff)), *o0 = o;
 		o = put_str(o, head, hl);
 		o = put_addr(o, &e->peer->ip);
 		*o++ = '|';
@@ -381,7 +392,7 @@ static size_t rib_lines(struct mrt_text *t, struct buf *out, const struct mrt_re
 			o = put_u32(o, e->path_id);
 			*o++ = '|';
 		}
-		o = put_str(o, t->tail.p, t->tail.len);
+		o = put_tail(o, &e->attrs, &eff, TAIL_STD, nh, nhl);
 		out->len += (size_t)(o - o0);
 		count++;
 	}

@@ -102,6 +102,12 @@ PY
 	); then ok "mrt --json $f: $out objects agree with the text lines"; else fail "mrt --json $f" "$out"; fi
 done
 
+# --count: every route decoded, nothing printed; the count is bgpdump's route lines.
+for f in updates.20160811.1600.gz bview.ipv4_unicast_add_path.gz; do
+	want=$(bgpdump -m "$D/$f" 2>/dev/null | grep -vc '|STATE|')
+	expect_eq "mrt --count $f: routes as bgpdump's route lines" "$("$BLACKOUT" mrt --count "$D/$f" | sed 's/.*routes //')" "$want"
+done
+
 # Usage and unreadable input.
 "$BLACKOUT" mrt >/dev/null 2>&1
 expect_eq "mrt: no file is exit 2" "$?" 2

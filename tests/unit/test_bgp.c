@@ -20,7 +20,8 @@ static void m_start(struct msg *m, uint8_t type)
 
 static void m_put(struct msg *m, const void *p, size_t n)
 {
-	memcpy(m->b + m->n, p, n);
+	if (n)
+		memcpy(m->b + m->n, p, n);
 	m->n += n;
 }
 
