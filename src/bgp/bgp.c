@@ -4,29 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-static inline uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
+#include "core/bytes.h"
 
 /* Records the first error only; returns its code for "return fail(...)". */
 __attribute__((format(printf, 6, 7), cold)) static int fail(struct bgp_error *e, int err,
@@ -128,7 +106,7 @@ int bgp_nlri_next(struct bgp_nlri_iter *it, struct bgp_nlri *out)
 	if (it->addpath) {
 		if (it->end - p < 5)
 			return ERR_PARSE;
-		id = be32(p);
+		id = be32_get(p);
 		p += 4;
 	}
 	unsigned bits = *p++;
@@ -231,7 +209,7 @@ static size_t put_segment(uint8_t *buf, size_t at, const struct bgp_asseg *s, un
 	buf[at + 1] = (uint8_t)n;
 	at += 2;
 	for (unsigned i = 0; i < n; i++, at += 4)
-		put32(buf + at, bgp_asseg_asn(s, i));
+		be32_put(buf + at, bgp_asseg_asn(s, i));
 	return at;
 }
 
@@ -305,7 +283,7 @@ static int parse_mp_reach(const uint8_t *v, size_t len, size_t base, const struc
 	}
 	if (len < 5)
 		return fail(e, ERR_PARSE, base, BGP_ERR_UPDATE, 9, "MP_REACH_NLRI of %zu bytes", len);
-	mp->afi = be16(v);
+	mp->afi = be16_get(v);
 	mp->safi = v[2];
 	mp->nh_len = v[3];
 	mp->short_form = false;
@@ -335,7 +313,7 @@ static int parse_mp_unreach(const uint8_t *v, size_t len, size_t base, const str
 	if (len < 3)
 		return fail(e, ERR_PARSE, base, BGP_ERR_UPDATE, 9, "MP_UNREACH_NLRI of %zu bytes",
 			    len);
-	mp->afi = be16(v);
+	mp->afi = be16_get(v);
 	mp->safi = v[2];
 	mp->nlri = (struct bgp_nlri_block){v + 3, (uint32_t)(len - 3), mp->afi, mp->safi,
 					   (o->addpath >> (mp->afi & 15)) & 1};
@@ -387,7 +365,7 @@ static int attr_value(struct bgp_attrs *a, uint8_t flags, uint8_t type, const ui
 	case BGP_ATTR_LOCAL_PREF:
 		if (len != 4)
 			return attr_len_error(e, off, type, len);
-		*(type == BGP_ATTR_MED ? &a->med : &a->local_pref) = be32(v);
+		*(type == BGP_ATTR_MED ? &a->med : &a->local_pref) = be32_get(v);
 		break;
 	case BGP_ATTR_ATOMIC_AGGREGATE:
 		if (len != 0)
@@ -395,10 +373,10 @@ static int attr_value(struct bgp_attrs *a, uint8_t flags, uint8_t type, const ui
 		break;
 	case BGP_ATTR_AGGREGATOR:
 		if (len == 8) {
-			a->aggregator_as = be32(v);
+			a->aggregator_as = be32_get(v);
 			memcpy(a->aggregator_ip, v + 4, 4);
 		} else if (len == 6) {
-			a->aggregator_as = be16(v);
+			a->aggregator_as = be16_get(v);
 			memcpy(a->aggregator_ip, v + 2, 4);
 		} else {
 			return attr_len_error(e, off, type, len);
@@ -407,7 +385,7 @@ static int attr_value(struct bgp_attrs *a, uint8_t flags, uint8_t type, const ui
 	case BGP_ATTR_AS4_AGGREGATOR:
 		if (len != 8)
 			return attr_len_error(e, off, type, len);
-		a->as4_aggregator_as = be32(v);
+		a->as4_aggregator_as = be32_get(v);
 		memcpy(a->as4_aggregator_ip, v + 4, 4);
 		break;
 	case BGP_ATTR_COMMUNITIES:
@@ -485,7 +463,7 @@ static int attrs_parse(const uint8_t *p, size_t n, size_t base, const struct bgp
 				return fail(e, ERR_PARSE, base + off, BGP_ERR_UPDATE, 1,
 					    "attribute header truncated (%zu bytes left)", n - off);
 			hl = 4;
-			len = be16(p + off + 2);
+			len = be16_get(p + off + 2);
 		}
 		if (len > n - off - hl)
 			return fail(e, ERR_PARSE, base + off, BGP_ERR_UPDATE, 5,
@@ -532,14 +510,14 @@ static int update_parse(const uint8_t *p, size_t n, size_t base, const struct bg
 	u->nlri = u->withdrawn;
 	if (n < 4)
 		return fail(e, ERR_PARSE, base, BGP_ERR_HEADER, 2, "UPDATE body of %zu bytes", n);
-	size_t wlen = be16(p);
+	size_t wlen = be16_get(p);
 	if (wlen > n - 4)
 		return fail(e, ERR_PARSE, base, BGP_ERR_UPDATE, 1,
 			    "withdrawn routes length %zu overruns the message", wlen);
 	u->withdrawn.p = p + 2;
 	u->withdrawn.len = (uint32_t)wlen;
 	int first = nlri_check(&u->withdrawn, base + 2, e);
-	size_t alen = be16(p + 2 + wlen);
+	size_t alen = be16_get(p + 2 + wlen);
 	size_t at = 4 + wlen;
 	if (alen > n - at)
 		return fail(e, ERR_PARSE, base + 2 + wlen, BGP_ERR_UPDATE, 1,
@@ -585,7 +563,7 @@ static int parse_caps(const uint8_t *p, size_t n, size_t base, struct bgp_open *
 			if (len != 4)
 				return fail(e, ERR_PARSE, base + at, BGP_ERR_OPEN, 0,
 					    "multiprotocol capability of %u bytes", len);
-			add_family(o->mp, &o->n_mp, be16(v), v[3], 0);
+			add_family(o->mp, &o->n_mp, be16_get(v), v[3], 0);
 			break;
 		case 2:
 		case 128:
@@ -602,14 +580,14 @@ static int parse_caps(const uint8_t *p, size_t n, size_t base, struct bgp_open *
 				return fail(e, ERR_PARSE, base + at, BGP_ERR_OPEN, 0,
 					    "4-byte ASN capability of %u bytes", len);
 			o->has_as4 = true;
-			o->as4 = be32(v);
+			o->as4 = be32_get(v);
 			break;
 		case 69:
 			if (len % 4)
 				return fail(e, ERR_PARSE, base + at, BGP_ERR_OPEN, 0,
 					    "add-path capability of %u bytes", len);
 			for (unsigned i = 0; i < len; i += 4)
-				add_family(o->addpath, &o->n_addpath, be16(v + i), v[i + 2],
+				add_family(o->addpath, &o->n_addpath, be16_get(v + i), v[i + 2],
 					   v[i + 3]);
 			break;
 		default:
@@ -627,15 +605,15 @@ static int open_parse(const uint8_t *p, size_t n, size_t base, struct bgp_open *
 	if (n < 10)
 		return fail(e, ERR_PARSE, base, BGP_ERR_HEADER, 2, "OPEN body of %zu bytes", n);
 	o->version = p[0];
-	o->my_as = be16(p + 1);
-	o->hold_time = be16(p + 3);
+	o->my_as = be16_get(p + 1);
+	o->hold_time = be16_get(p + 3);
 	memcpy(o->bgp_id, p + 5, 4);
 	size_t optlen = p[9], at = 10;
 	bool ext = false;
 	if (optlen == 255 && n >= 13 && p[10] == 255) {
 		/* RFC 9072 extended optional parameters */
 		ext = true;
-		optlen = be16(p + 11);
+		optlen = be16_get(p + 11);
 		at = 13;
 	}
 	if (optlen != n - at)
@@ -648,7 +626,7 @@ static int open_parse(const uint8_t *p, size_t n, size_t base, struct bgp_open *
 			return fail(e, ERR_PARSE, base + at, BGP_ERR_OPEN, 0,
 				    "optional parameter header truncated");
 		uint8_t type = p[at];
-		size_t len = ext ? be16(p + at + 1) : p[at + 1];
+		size_t len = ext ? be16_get(p + at + 1) : p[at + 1];
 		if (len > end - at - hl)
 			return fail(e, ERR_PARSE, base + at, BGP_ERR_OPEN, 0,
 				    "optional parameter overruns the message");
@@ -695,7 +673,7 @@ static int route_refresh_parse(const uint8_t *p, size_t n, size_t base,
 	if (n != 4)
 		return fail(e, ERR_PARSE, base, BGP_ERR_HEADER, 2, "ROUTE-REFRESH body of %zu bytes",
 			    n);
-	out->afi = be16(p);
+	out->afi = be16_get(p);
 	out->subtype = p[2];
 	out->safi = p[3];
 	return 0;
@@ -716,7 +694,7 @@ int bgp_frame(const uint8_t *p, size_t n, bool extended, struct bgp_error *e)
 		if (p[i] != 0xff)
 			return fail(e, ERR_PARSE, (size_t)i, BGP_ERR_HEADER, 1,
 				    "marker byte %d is 0x%02x, not 0xff", i, p[i]);
-	unsigned len = be16(p + 16);
+	unsigned len = be16_get(p + 16);
 	if (len < BGP_HEADER_LEN || len > (extended ? BGP_EXT_MAX_LEN : BGP_MAX_LEN))
 		return fail(e, ERR_PARSE, 16, BGP_ERR_HEADER, 2, "message length %u", len);
 	return n >= len ? (int)len : 0;
@@ -735,7 +713,7 @@ int bgp_msg_parse(const uint8_t *p, size_t n, const struct bgp_opts *o, struct b
 		if (p[i] != 0xff)
 			return fail(e, ERR_PARSE, (size_t)i, BGP_ERR_HEADER, 1,
 				    "marker byte %d is 0x%02x, not 0xff", i, p[i]);
-	unsigned len = be16(p + 16);
+	unsigned len = be16_get(p + 16);
 	m->type = p[18];
 	m->len = (uint16_t)len;
 	if (len < BGP_HEADER_LEN || len > (o->extended ? BGP_EXT_MAX_LEN : BGP_MAX_LEN))
@@ -771,7 +749,7 @@ int bgp_msg_parse(const uint8_t *p, size_t n, const struct bgp_opts *o, struct b
 static void header(uint8_t *buf, size_t len, uint8_t type)
 {
 	memset(buf, 0xff, BGP_MARKER_LEN);
-	put16(buf + 16, (uint16_t)len);
+	be16_put(buf + 16, (uint16_t)len);
 	buf[18] = type;
 }
 
@@ -786,7 +764,7 @@ int bgp_build_open(uint8_t *buf, size_t cap, const struct bgp_open_params *p)
 			continue;
 		caps[c++] = 1;
 		caps[c++] = 4;
-		put16(caps + c, afis[i]);
+		be16_put(caps + c, afis[i]);
 		caps[c + 2] = 0;
 		caps[c + 3] = BGP_SAFI_UNICAST;
 		c += 4;
@@ -797,7 +775,7 @@ int bgp_build_open(uint8_t *buf, size_t cap, const struct bgp_open_params *p)
 	}
 	caps[c++] = 65;
 	caps[c++] = 4;
-	put32(caps + c, p->asn);
+	be32_put(caps + c, p->asn);
 	c += 4;
 	if (p->addpath_receive && (on[0] || on[1])) {
 		caps[c++] = 69;
@@ -806,7 +784,7 @@ int bgp_build_open(uint8_t *buf, size_t cap, const struct bgp_open_params *p)
 		for (int i = 0; i < 2; i++) {
 			if (!on[i])
 				continue;
-			put16(caps + c, afis[i]);
+			be16_put(caps + c, afis[i]);
 			caps[c + 2] = BGP_SAFI_UNICAST;
 			caps[c + 3] = 1; /* receive */
 			c += 4;
@@ -819,8 +797,8 @@ int bgp_build_open(uint8_t *buf, size_t cap, const struct bgp_open_params *p)
 	header(buf, len, BGP_MSG_OPEN);
 	uint8_t *b = buf + BGP_HEADER_LEN;
 	b[0] = 4;
-	put16(b + 1, p->asn > 65535 ? BGP_AS_TRANS : (uint16_t)p->asn);
-	put16(b + 3, p->hold_time);
+	be16_put(b + 1, p->asn > 65535 ? BGP_AS_TRANS : (uint16_t)p->asn);
+	be16_put(b + 3, p->hold_time);
 	memcpy(b + 5, p->bgp_id, 4);
 	b[9] = (uint8_t)(2 + c);
 	b[10] = 2; /* capabilities */

@@ -448,6 +448,15 @@ static void handle_open(struct session *s, const struct bgp_open *o)
 	set_state(p, COLLECTOR_OPENCONFIRM, why);
 }
 
+/* A message the state does not expect: FSM error (RFC 6608 subcodes). */
+static void unexpected(struct session *s, uint8_t type, uint8_t subcode)
+{
+	char why[96];
+	snprintf(why, sizeof why, "%s received in %s", bgp_msg_type_name(type),
+		 collector_fsm_name(s->peer->state));
+	notify_and_close(s, BGP_ERR_FSM, subcode, NULL, 0, why);
+}
+
 static void handle_message(struct session *s, const uint8_t *raw, size_t n)
 {
 	struct cpeer *p = s->peer;
@@ -478,21 +487,18 @@ static void handle_message(struct session *s, const uint8_t *raw, size_t n)
 	}
 	switch (p->state) {
 	case COLLECTOR_OPENSENT:
-		if (m.type == BGP_MSG_OPEN) {
+		if (m.type == BGP_MSG_OPEN)
 			handle_open(s, &m.u.open);
-			return;
-		}
-		snprintf(why, sizeof why, "%s received in OpenSent", bgp_msg_type_name(m.type));
-		notify_and_close(s, BGP_ERR_FSM, 1, NULL, 0, why);
+		else
+			unexpected(s, m.type, 1);
 		return;
 	case COLLECTOR_OPENCONFIRM:
 		if (m.type == BGP_MSG_KEEPALIVE) {
 			restart_hold(p);
 			set_state(p, COLLECTOR_ESTABLISHED, "KEEPALIVE received");
-			return;
+		} else {
+			unexpected(s, m.type, 2);
 		}
-		snprintf(why, sizeof why, "%s received in OpenConfirm", bgp_msg_type_name(m.type));
-		notify_and_close(s, BGP_ERR_FSM, 2, NULL, 0, why);
 		return;
 	case COLLECTOR_ESTABLISHED:
 		if (m.type == BGP_MSG_UPDATE) {
@@ -501,7 +507,7 @@ static void handle_message(struct session *s, const uint8_t *raw, size_t n)
 		} else if (m.type == BGP_MSG_KEEPALIVE) {
 			restart_hold(p);
 		} else if (m.type == BGP_MSG_OPEN) {
-			notify_and_close(s, BGP_ERR_FSM, 3, NULL, 0, "OPEN received in Established");
+			unexpected(s, m.type, 3);
 		}
 		/* ROUTE-REFRESH: we announce nothing, so there is nothing to resend */
 		return;

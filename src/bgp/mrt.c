@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/bytes.h"
 #include "core/mem.h"
 #include "core/zread.h"
 
@@ -37,16 +38,6 @@ struct mrt_reader {
 	uint32_t entries_cap;
 	struct mrt_record rec;
 };
-
-static inline uint16_t be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 __attribute__((format(printf, 4, 5))) static void warn(struct mrt_reader *r,
 						       enum mrt_warn_level lvl, uint64_t off,
@@ -120,9 +111,9 @@ static inline bool is_et(unsigned type)
  * be close to it (used when looking for a record after damage). */
 static bool header_ok(const uint8_t *h, uint32_t ref_time, bool check_time)
 {
-	uint32_t t = be32(h);
-	unsigned type = be16(h + 4), sub = be16(h + 6);
-	uint32_t len = be32(h + 8), min = 0, max = 65536 + 64;
+	uint32_t t = be32_get(h);
+	unsigned type = be16_get(h + 4), sub = be16_get(h + 6);
+	uint32_t len = be32_get(h + 8), min = 0, max = 65536 + 64;
 	switch (type) {
 	case MRT_BGP:
 	case MRT_BGP4PLUS:
@@ -176,7 +167,7 @@ static bool header_ok(const uint8_t *h, uint32_t ref_time, bool check_time)
 
 static inline size_t record_size(const uint8_t *h)
 {
-	return MRT_HEADER_LEN + (size_t)be32(h + 8);
+	return MRT_HEADER_LEN + (size_t)be32_get(h + 8);
 }
 
 /* Looks, within the bytes already in the window, for a position in
@@ -280,7 +271,7 @@ static size_t td1_entry_len(const uint8_t *p, size_t n, unsigned sub)
 	size_t fixed = alen + 1 + 1 + 4 + alen + aslen + 2;
 	if (n < fixed)
 		return 0;
-	size_t total = fixed + be16(p + fixed - 2);
+	size_t total = fixed + be16_get(p + fixed - 2);
 	return total <= n ? total : 0;
 }
 
@@ -289,7 +280,7 @@ static size_t td1_entry_len(const uint8_t *p, size_t n, unsigned sub)
  * window holds at least len + 4 + 12 bytes after the header when possible. */
 static size_t td1_batched_extra(const struct mrt_reader *r, const uint8_t *h, size_t len)
 {
-	unsigned sub = be16(h + 6);
+	unsigned sub = be16_get(h + 6);
 	const uint8_t *body = h + MRT_HEADER_LEN;
 	size_t have = (size_t)(r->buf + r->end - body);
 	if (have < len + 4)
@@ -331,8 +322,8 @@ static int decode_td1(struct mrt_reader *r, struct mrt_record *rec)
 	rec->rib.afi = v6 ? BGP_AFI_IPV6 : BGP_AFI_IPV4;
 	rec->rib.safi = BGP_SAFI_UNICAST;
 	rec->rib.addpath = false;
-	rec->rib.view = be16(b);
-	rec->rib.seq = be16(b + 2);
+	rec->rib.view = be16_get(b);
+	rec->rib.seq = be16_get(b + 2);
 	uint32_t count = 0;
 	size_t at = 4;
 	while (at < n) {
@@ -355,15 +346,15 @@ static int decode_td1(struct mrt_reader *r, struct mrt_record *rec)
 		e->prefix.len = (uint8_t)mask;
 		mask_prefix(&e->prefix);
 		e->status = p[alen + 1];
-		e->originated = be32(p + alen + 2);
+		e->originated = be32_get(p + alen + 2);
 		set_addr(&e->own_peer.ip, fam, p + alen + 6);
 		const uint8_t *q = p + alen + 6 + alen;
-		e->own_peer.asn = sub >= 3 ? be32(q) : be16(q);
+		e->own_peer.asn = sub >= 3 ? be32_get(q) : be16_get(q);
 		q += sub >= 3 ? 4 : 2;
 		memset(e->own_peer.bgp_id, 0, 4);
 		e->peer_index = 0;
 		e->path_id = 0;
-		size_t attr_len = be16(q);
+		size_t attr_len = be16_get(q);
 		decode_attrs(e, q + 2, attr_len, &o);
 		if (e->attr_err)
 			warn(r, MRT_DAMAGE,
@@ -389,7 +380,7 @@ static void decode_peer_index(struct mrt_reader *r, struct mrt_record *rec)
 	uint64_t off0 = rec->offset + MRT_HEADER_LEN;
 	rec->kind = MRT_KIND_PEER_INDEX;
 	memcpy(rec->index.collector_id, b, 4);
-	size_t vlen = be16(b + 4);
+	size_t vlen = be16_get(b + 4);
 	if (6 + vlen + 2 > n) {
 		warn(r, MRT_DAMAGE, off0 + 4, "PEER_INDEX_TABLE view name overruns the record");
 		rec->index.n_peers = 0;
@@ -399,7 +390,7 @@ static void decode_peer_index(struct mrt_reader *r, struct mrt_record *rec)
 	rec->index.view_name = (const char *)b + 6;
 	rec->index.view_len = (uint16_t)vlen;
 	at = 6 + vlen;
-	unsigned count = be16(b + at);
+	unsigned count = be16_get(b + at);
 	at += 2;
 	free(r->peers);
 	r->peers = xcalloc(count ? count : 1, sizeof *r->peers);
@@ -414,7 +405,7 @@ static void decode_peer_index(struct mrt_reader *r, struct mrt_record *rec)
 		struct mrt_peer *pe = &r->peers[i];
 		memcpy(pe->bgp_id, b + at + 1, 4);
 		set_addr(&pe->ip, alen == 16 ? AF_INET6 : AF_INET, b + at + 5);
-		pe->asn = aslen == 4 ? be32(b + at + 5 + alen) : be16(b + at + 5 + alen);
+		pe->asn = aslen == 4 ? be32_get(b + at + 5 + alen) : be16_get(b + at + 5 + alen);
 		at += 1 + 4 + alen + aslen;
 	}
 	if (i < count)
@@ -445,7 +436,7 @@ static void decode_td2_rib(struct mrt_reader *r, struct mrt_record *rec)
 	rec->rib.view = 0;
 	rec->rib.n_entries = 0;
 	rec->rib.entries = r->entries;
-	rec->rib.seq = be32(b);
+	rec->rib.seq = be32_get(b);
 	unsigned plen = b[4], max = v6 ? 128 : 32;
 	size_t pbytes = (plen + 7) / 8;
 	if (plen > max || 5 + pbytes + 2 > n) {
@@ -459,7 +450,7 @@ static void decode_td2_rib(struct mrt_reader *r, struct mrt_record *rec)
 	rec->rib.prefix.len = (uint8_t)plen;
 	mask_prefix(&rec->rib.prefix);
 	size_t at = 5 + pbytes;
-	unsigned count = be16(b + at);
+	unsigned count = be16_get(b + at);
 	at += 2;
 	if (count && !r->have_index) {
 		char pfx[PREFIX_STRLEN];
@@ -480,11 +471,11 @@ static void decode_td2_rib(struct mrt_reader *r, struct mrt_record *rec)
 		const uint8_t *p = b + at;
 		struct mrt_rib_entry *e = entry_slot(r, k);
 		e->prefix = rec->rib.prefix;
-		e->peer_index = be16(p);
-		e->originated = be32(p + 2);
-		e->path_id = addpath ? be32(p + 6) : 0;
+		e->peer_index = be16_get(p);
+		e->originated = be32_get(p + 2);
+		e->path_id = addpath ? be32_get(p + 6) : 0;
 		e->status = 0;
-		size_t alen = be16(p + fixed - 2);
+		size_t alen = be16_get(p + fixed - 2);
 		if (alen > n - at - fixed) {
 			warn(r, MRT_DAMAGE, off0 + at + fixed - 2,
 			     "RIB entry %u: attribute length %zu overruns the record", i + 1, alen);
@@ -568,14 +559,14 @@ static void decode_bgp4mp(struct mrt_reader *r, struct mrt_record *rec)
 		warn(r, MRT_DAMAGE, off0, "%s record of %zu bytes", mrt_type_name(rec->type), n);
 		return;
 	}
-	rec->bgp.peer_as = as4 ? be32(b) : be16(b);
-	rec->bgp.local_as = as4 ? be32(b + asl) : be16(b + asl);
+	rec->bgp.peer_as = as4 ? be32_get(b) : be16_get(b);
+	rec->bgp.local_as = as4 ? be32_get(b + asl) : be16_get(b + asl);
 	size_t at = 2 * asl;
 	if (state && n == at + 4) {
 		/* Zebra wrote state changes without interface and addresses */
 		rec->bgp.no_address = true;
-		rec->bgp.old_state = be16(b + at);
-		rec->bgp.new_state = be16(b + at + 2);
+		rec->bgp.old_state = be16_get(b + at);
+		rec->bgp.new_state = be16_get(b + at + 2);
 		return;
 	}
 	if (n < at + 4) {
@@ -583,8 +574,8 @@ static void decode_bgp4mp(struct mrt_reader *r, struct mrt_record *rec)
 		warn(r, MRT_DAMAGE, off0, "%s record of %zu bytes", mrt_type_name(rec->type), n);
 		return;
 	}
-	rec->bgp.ifindex = be16(b + at);
-	rec->bgp.afi = be16(b + at + 2);
+	rec->bgp.ifindex = be16_get(b + at);
+	rec->bgp.afi = be16_get(b + at + 2);
 	if (!state && rec->bgp.afi == 0xffff && rec->bgp.ifindex == 0xffff) {
 		/* Zebra OPENs: no interface or addresses, the marker starts early */
 		rec->bgp.no_address = true;
@@ -615,8 +606,8 @@ static void decode_bgp4mp(struct mrt_reader *r, struct mrt_record *rec)
 	set_addr(&rec->bgp.local_ip, fam, b + at + alen);
 	at += 2 * alen;
 	if (state) {
-		rec->bgp.old_state = be16(b + at);
-		rec->bgp.new_state = be16(b + at + 2);
+		rec->bgp.old_state = be16_get(b + at);
+		rec->bgp.new_state = be16_get(b + at + 2);
 		return;
 	}
 	decode_message(r, rec, b + at, n - at, off0 + at);
@@ -654,13 +645,13 @@ static void decode_legacy(struct mrt_reader *r, struct mrt_record *rec)
 			warn(r, MRT_DAMAGE, off0, "BGP STATE_CHANGE record of %zu bytes", n);
 			return;
 		}
-		rec->bgp.peer_as = be16(b);
+		rec->bgp.peer_as = be16_get(b);
 		set_addr(&rec->bgp.peer_ip, fam, b + 2);
 		memset(&rec->bgp.local_ip, 0, sizeof rec->bgp.local_ip);
 		rec->bgp.local_ip.family = (uint8_t)fam;
 		rec->bgp.local_as = 0;
-		rec->bgp.old_state = be16(b + 2 + alen);
-		rec->bgp.new_state = be16(b + 4 + alen);
+		rec->bgp.old_state = be16_get(b + 2 + alen);
+		rec->bgp.new_state = be16_get(b + 4 + alen);
 		return;
 	}
 	uint8_t type;
@@ -687,9 +678,9 @@ static void decode_legacy(struct mrt_reader *r, struct mrt_record *rec)
 		warn(r, MRT_DAMAGE, off0, "BGP record of %zu bytes", n);
 		return;
 	}
-	rec->bgp.peer_as = be16(b);
+	rec->bgp.peer_as = be16_get(b);
 	set_addr(&rec->bgp.peer_ip, fam, b + 2);
-	rec->bgp.local_as = be16(b + 2 + alen);
+	rec->bgp.local_as = be16_get(b + 2 + alen);
 	set_addr(&rec->bgp.local_ip, fam, b + 4 + alen);
 	size_t at = 2 * (2 + alen);
 	const uint8_t *p = b + at;
@@ -815,6 +806,16 @@ static int finish(struct mrt_reader *r)
 	return 0;
 }
 
+/* The record at pos overruns the next record found at window index p. */
+static size_t cut_at(struct mrt_reader *r, const uint8_t *h, uint64_t off, size_t p)
+{
+	warn(r, MRT_DAMAGE, off,
+	     "%s record declares %u bytes but the next record starts at offset %llu; record "
+	     "cut there",
+	     mrt_type_name(be16_get(h + 4)), be32_get(h + 8), (unsigned long long)(r->base + p));
+	return p - r->pos;
+}
+
 int mrt_next(struct mrt_reader *r, const struct mrt_record **out)
 {
 	*out = NULL;
@@ -854,19 +855,14 @@ int mrt_next(struct mrt_reader *r, const struct mrt_record **out)
 		}
 		h = r->buf + r->pos;
 		uint64_t off = r->base + r->pos;
-		unsigned type = be16(h + 4);
-		uint32_t t = be32(h);
+		unsigned type = be16_get(h + 4);
+		uint32_t t = be32_get(h);
 		size_t hl = is_et(type) ? 16 : 12;
 		if (avail(r) < size) {
 			/* the input ends inside the record: a corrupt length, or truncation */
 			size_t p = find_chain(r, r->pos + hl + 1, r->end, t);
 			if (p != SIZE_MAX) {
-				warn(r, MRT_DAMAGE, off,
-				     "%s record declares %u bytes but the next record starts at "
-				     "offset %llu; record cut there",
-				     mrt_type_name(type), be32(h + 8),
-				     (unsigned long long)(r->base + p));
-				size = p - r->pos;
+				size = cut_at(r, h, off, p);
 			} else {
 				warn(r, MRT_DAMAGE, off,
 				     "truncated %s record: %zu bytes declared, %zu present",
@@ -889,14 +885,8 @@ int mrt_next(struct mrt_reader *r, const struct mrt_record **out)
 			    !header_ok(h + size, t, true)) {
 				/* the length may overrun: is there a record inside? */
 				size_t p = find_chain(r, r->pos + hl + 1, r->pos + size, t);
-				if (p != SIZE_MAX) {
-					warn(r, MRT_DAMAGE, off,
-					     "%s record declares %u bytes but the next record "
-					     "starts at offset %llu; record cut there",
-					     mrt_type_name(type), be32(h + 8),
-					     (unsigned long long)(r->base + p));
-					size = p - r->pos;
-				}
+				if (p != SIZE_MAX)
+					size = cut_at(r, h, off, p);
 			}
 		}
 		if (size < hl) {
@@ -908,9 +898,9 @@ int mrt_next(struct mrt_reader *r, const struct mrt_record **out)
 		struct mrt_record *rec = &r->rec;
 		rec->time = t;
 		rec->type = (uint16_t)type;
-		rec->subtype = be16(h + 6);
-		rec->length = be32(h + 8);
-		rec->usec = hl == 16 ? be32(h + 12) : 0;
+		rec->subtype = be16_get(h + 6);
+		rec->length = be32_get(h + 8);
+		rec->usec = hl == 16 ? be32_get(h + 12) : 0;
 		rec->offset = off;
 		rec->body = h + hl;
 		rec->body_len = (uint32_t)(size - hl);
@@ -987,20 +977,6 @@ const char *mrt_state_name(unsigned state)
 
 /* ---- writing ---- */
 
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* Writes the ET header and the common BGP4MP part; returns where it ends. */
 static uint8_t *et_start(struct buf *out, int64_t time_us, uint16_t subtype, size_t body,
 			 const struct mrt_session *s)
@@ -1015,16 +991,16 @@ static uint8_t *et_start(struct buf *out, int64_t time_us, uint16_t subtype, siz
 		us += 1000000;
 		sec--;
 	}
-	put_be32(p, (uint32_t)sec);
-	put_be16(p + 4, MRT_BGP4MP_ET);
-	put_be16(p + 6, subtype);
-	put_be32(p + 8, (uint32_t)len);
-	put_be32(p + 12, (uint32_t)us);
+	be32_put(p, (uint32_t)sec);
+	be16_put(p + 4, MRT_BGP4MP_ET);
+	be16_put(p + 6, subtype);
+	be32_put(p + 8, (uint32_t)len);
+	be32_put(p + 12, (uint32_t)us);
 	p += 16;
-	put_be32(p, s->peer_as);
-	put_be32(p + 4, s->local_as);
-	put_be16(p + 8, 0);
-	put_be16(p + 10, alen == 16 ? BGP_AFI_IPV6 : BGP_AFI_IPV4);
+	be32_put(p, s->peer_as);
+	be32_put(p + 4, s->local_as);
+	be16_put(p + 8, 0);
+	be16_put(p + 10, alen == 16 ? BGP_AFI_IPV6 : BGP_AFI_IPV4);
 	memcpy(p + 12, s->peer_ip.bytes, alen);
 	memcpy(p + 12 + alen, s->local_ip.bytes, alen);
 	out->len += MRT_HEADER_LEN + len;
@@ -1045,8 +1021,8 @@ void mrt_write_state(struct buf *out, int64_t time_us, const struct mrt_session 
 		     uint16_t old_state, uint16_t new_state)
 {
 	uint8_t *p = et_start(out, time_us, MRT_BGP4MP_STATE_CHANGE_AS4, 4, s);
-	put_be16(p, old_state);
-	put_be16(p + 2, new_state);
+	be16_put(p, old_state);
+	be16_put(p + 2, new_state);
 }
 
 /* ---- route entries ---- */

@@ -34,25 +34,22 @@ struct zread {
 	char error[160];
 };
 
+/* Copies up to n of the bytes src[*pos..len) into buf. */
+static ssize_t take(void *buf, size_t n, const uint8_t *src, size_t len, size_t *pos)
+{
+	size_t k = len - *pos < n ? len - *pos : n;
+	memcpy(buf, src + *pos, k);
+	*pos += k;
+	return (ssize_t)k;
+}
+
 /* Raw bytes from the source: the replayed peek bytes first. */
 static ssize_t raw_read(struct zread *z, void *buf, size_t n)
 {
-	if (z->peek_pos < z->peek_len) {
-		size_t k = z->peek_len - z->peek_pos;
-		if (k > n)
-			k = n;
-		memcpy(buf, z->peek + z->peek_pos, k);
-		z->peek_pos += k;
-		return (ssize_t)k;
-	}
-	if (z->fd < 0) {
-		size_t k = z->mem_len - z->mem_pos;
-		if (k > n)
-			k = n;
-		memcpy(buf, z->mem + z->mem_pos, k);
-		z->mem_pos += k;
-		return (ssize_t)k;
-	}
+	if (z->peek_pos < z->peek_len)
+		return take(buf, n, z->peek, z->peek_len, &z->peek_pos);
+	if (z->fd < 0)
+		return take(buf, n, z->mem, z->mem_len, &z->mem_pos);
 	for (;;) {
 		ssize_t r = read(z->fd, buf, n);
 		if (r >= 0)

@@ -57,6 +57,17 @@ static void m_attr(struct msg *m, uint8_t flags, uint8_t type, const void *v, si
 	m_put(m, v, len);
 }
 
+/* An OPEN up to its optional parameters length. */
+static void m_open(struct msg *m, uint16_t as, uint8_t optlen)
+{
+	m_start(m, BGP_MSG_OPEN);
+	m_u8(m, 4);
+	m_u16(m, as);
+	m_u16(m, 90);
+	m_u32(m, 0x0a000001);
+	m_u8(m, optlen);
+}
+
 static const char *pfx(const struct prefix *p, char *buf)
 {
 	return prefix_format(p, buf, PREFIX_STRLEN);
@@ -151,12 +162,7 @@ TEST(test_open_errors)
 	struct bgp_error e;
 	struct bgp_opts o = {0};
 	/* optional parameter type 1 (authentication, deprecated) */
-	m_start(&m, BGP_MSG_OPEN);
-	m_u8(&m, 4);
-	m_u16(&m, 65001);
-	m_u16(&m, 90);
-	m_u32(&m, 0x0a000001);
-	m_u8(&m, 3);
+	m_open(&m, 65001, 3);
 	m_u8(&m, 1);
 	m_u8(&m, 1);
 	m_u8(&m, 0);
@@ -166,12 +172,7 @@ TEST(test_open_errors)
 	CHECK_INT(e.subcode, 4);
 	CHECK_INT(e.offset, 29);
 	/* capability overrunning its parameter */
-	m_start(&m, BGP_MSG_OPEN);
-	m_u8(&m, 4);
-	m_u16(&m, 65001);
-	m_u16(&m, 90);
-	m_u32(&m, 0x0a000001);
-	m_u8(&m, 4);
+	m_open(&m, 65001, 4);
 	m_u8(&m, 2);
 	m_u8(&m, 2);
 	m_u8(&m, 65);
@@ -180,12 +181,7 @@ TEST(test_open_errors)
 	CHECK_INT(bgp_msg_parse(m.b, m.n, &o, &bm, &e), ERR_PARSE);
 	CHECK_INT(e.offset, 31);
 	/* RFC 9072 extended optional parameters */
-	m_start(&m, BGP_MSG_OPEN);
-	m_u8(&m, 4);
-	m_u16(&m, 23456);
-	m_u16(&m, 90);
-	m_u32(&m, 0x0a000001);
-	m_u8(&m, 255);
+	m_open(&m, 23456, 255);
 	m_u8(&m, 255);
 	m_u16(&m, 9);
 	m_u8(&m, 2);
