@@ -35,8 +35,8 @@ protocol bgp c1 {
   hold time 6; keepalive time 2; connect delay time 1; connect retry time 2;
   error wait time 1,4; error forget time 10;
   $*
-  ipv4 { import none; export all; };
-  ipv6 { import none; export all; next hop address 2001:db8::2; };
+  ipv4 { import none; export all; $ADDPATH };
+  ipv6 { import none; export all; next hop address 2001:db8::2; $ADDPATH };
 }
 EOF
 }
@@ -48,11 +48,11 @@ logged() { grep -q "$1" "$T/collector.err"; }
 count() { grep -c "$1" "$T/collector.err"; }
 row() { grep -q "$1" "$T/vis.csv"; }
 
-bird_conf bird2 127.0.0.2 "$P2" 65002
-bird_conf bird3 127.0.0.3 "$P3" 65003 "passive on;"
+ADDPATH="" bird_conf bird2 127.0.0.2 "$P2" 65002
+ADDPATH="add paths tx;" bird_conf bird3 127.0.0.3 "$P3" 65003 "passive on;"
 "$BLACKOUT" bgp collect --listen "127.0.0.1:$P1" --asn 65001 --router-id 198.51.100.1 \
 	--peer 127.0.0.2,65002 --peer 127.0.0.4,65004 --peer "127.0.0.3,65003,$P3" \
-	--hold 9 --connect-retry 1 --notify-refused --mrt "$T/c.mrt" \
+	--hold 9 --connect-retry 1 --notify-refused --addpath --mrt "$T/c.mrt" \
 	--prefix 203.0.113.0/24 --prefix 2001:db8::/32 --bin 2 >"$T/vis.csv" 2>"$T/collector.err" &
 CPID=$!
 at_exit "kill $CPID 2>/dev/null"
@@ -110,6 +110,8 @@ fi
 start_bird bird3
 wait_for 30 logged "127.0.0.3 AS65003: Connect -> OpenSent: connected, OPEN sent" && wait_for 20 established bird3 &&
 	ok "active session to a passive BIRD" || fail "active session" "$(grep 127.0.0.3 "$T/collector.err" | tail -5)"
+logged "127.0.0.3 AS65003: OpenSent -> OpenConfirm: .*add-path" && ok "add-path negotiated with the BIRD that sends it" || fail "add-path negotiated" "$(grep 127.0.0.3 "$T/collector.err" | tail -3)"
+logged "127.0.0.2 AS65002: OpenSent -> OpenConfirm: .*add-path" && fail "no add-path with the BIRD that does not send it" "" || ok "no add-path with the BIRD that does not send it"
 wait_for 10 row ",203.0.113.0/24,bin,2,2," && ok "two peers see the prefix" || fail "two peers" "$(tail -4 "$T/vis.csv")"
 
 # the peer stops: NOTIFICATION Cease received
@@ -132,6 +134,9 @@ grep -q '^BGP4MP_ET|[0-9.]*|W|127.0.0.2|65002|203.0.113.0/24$' "$T/bgpdump.txt" 
 grep -q '^BGP4MP_ET|[0-9.]*|STATE|127.0.0.2|65002|5|6$' "$T/bgpdump.txt" && grep -q '^BGP4MP_ET|[0-9.]*|STATE|127.0.0.2|65002|6|1$' "$T/bgpdump.txt" &&
 	ok "bgpdump reads the MRT file: state changes" || fail "bgpdump: states" ""
 grep -q '|A|127.0.0.4|65004|198.51.100.0/25|65004|INCOMPLETE|' "$T/bgpdump.txt" && ok "the malformed UPDATE is in the file as received" || fail "malformed recorded" ""
+grep -Eq '^BGP4MP_ET_AP\|[0-9.]*\|A\|127.0.0.3\|65003\|2001:db8:1::/48\|[0-9]+\|65003\|IGP\|' "$T/bgpdump.txt" &&
+	grep -Eq '^BGP4MP_ET_AP\|[0-9.]*\|A\|127.0.0.3\|65003\|203.0.113.0/24\|[0-9]+\|65003\|IGP\|' "$T/bgpdump.txt" &&
+	ok "add-path UPDATEs recorded as MESSAGE_AS4_ADDPATH, path ids read by bgpdump" || fail "add-path in the MRT file" "$(grep 127.0.0.3 "$T/bgpdump.txt" | head -3)"
 if out=$(python3 "$H/mrt_compare.py" "$T/bgpdump.txt" "$T/mine.txt" 0 0); then ok "blackout mrt reads the file as bgpdump does ($out)"; else fail "blackout mrt vs bgpdump on the collector's file" "$out"; fi
 # the two malformed UPDATEs are flagged when read back
 expect_eq "blackout mrt on the file: exit 1 (the malformed UPDATEs)" "$rc" 1
