@@ -113,6 +113,10 @@ static void flush_out(struct run *r)
 static void target_text(const struct run *r, const struct target_spec *s, const struct addr *a,
 			uint16_t port, char *buf, size_t n)
 {
+	if (!port && !(s && s->name)) {
+		addr_format(a, buf, n); /* the common case, without printf */
+		return;
+	}
 	char as[ADDR_STRLEN];
 	addr_format(a, as, sizeof as);
 	const char *l = "", *rb = "";
