@@ -92,3 +92,10 @@ lab_listening() {
 mon() { ip netns exec "$LAB_MON" "$@"; }
 # outcome_of OUTPUT TARGET: the outcome column of TARGET's line in text output.
 outcome_of() { awk -v t="$2" '$1 == t { print $2 }' <<<"$1"; }
+# expect_outcomes LABEL OUTPUT < "TARGET OUTCOME" lines: one check per line.
+expect_outcomes() {
+	local label=$1 out=$2 target want
+	while read -r target want; do
+		expect_eq "$label $target is $want" "$(outcome_of "$out" "$target")" "$want"
+	done
+}

@@ -16,9 +16,7 @@ out=$(mon "$BLACKOUT" probe --icmp --timeout 1000 --retries 1 \
 	2001:db8:2:64::1 2001:db8:2:128::1 2>/tmp/bo-probe-$$.err)
 rc=$?
 expect_eq "icmp: some targets down exits 1" "$rc" 1
-while read -r target want; do
-	expect_eq "icmp $target is $want" "$(outcome_of "$out" "$target")" "$want"
-done <<'EOF2'
+expect_outcomes "icmp" "$out" <<'EOF2'
 203.0.113.1 ok
 203.0.113.2 host-unreachable
 203.0.113.3 admin-prohibited
@@ -43,9 +41,7 @@ rm -f /tmp/bo-probe-$$.err
 # retried every 1.2 s until each got its turn
 out=$(mon "$BLACKOUT" probe --icmp --timeout 1200 --retries 6 \
 	203.0.113.70 203.0.113.130 203.0.113.200 2001:db8:2:64::1 2001:db8:2:128::1 2>/dev/null)
-while read -r target want; do
-	expect_eq "icmp $target (route) is $want" "$(outcome_of "$out" "$target")" "$want"
-done <<'EOF2'
+expect_outcomes "icmp (route)" "$out" <<'EOF2'
 203.0.113.70 host-unreachable
 203.0.113.130 admin-prohibited
 203.0.113.200 net-unreachable
@@ -70,9 +66,7 @@ out=$(mon "$BLACKOUT" probe --tcp "$P,$((P + 1))" --timeout 1000 --retries 0 \
 	203.0.113.1 203.0.113.2 203.0.113.3 203.0.113.4 203.0.113.5 203.0.113.6 \
 	2001:db8:2::1 2001:db8:2::4 2001:db8:2::3 2>/dev/null)
 expect_eq "tcp: some down exits 1" "$?" 1
-while read -r target want; do
-	expect_eq "tcp $target is $want" "$(outcome_of "$out" "$target")" "$want"
-done <<EOF2
+expect_outcomes "tcp" "$out" <<EOF2
 203.0.113.1:$P ok
 203.0.113.1:$((P + 1)) refused
 203.0.113.2:$P host-unreachable

@@ -44,9 +44,7 @@ out=$(mon setpriv --reuid=65534 --regid=65534 --clear-groups "$BLACKOUT" probe -
 	203.0.113.1 203.0.113.2 203.0.113.3 203.0.113.5 203.0.113.6 203.0.113.230 \
 	2001:db8:2::1 2001:db8:2::2 2001:db8:2::3 2001:db8:2::6 2>&1)
 expect_eq "as nobody: some down exits 1" "$?" 1
-while read -r target want; do
-	expect_eq "dgram $target is $want" "$(outcome_of "$out" "$target")" "$want"
-done <<'EOF2'
+expect_outcomes "dgram" "$out" <<'EOF2'
 203.0.113.1 ok
 203.0.113.2 host-unreachable
 203.0.113.3 admin-prohibited

@@ -157,46 +157,33 @@ TEST(test_echo_reply_raw4)
 	CHECK_INT(icmp_parse(rep, n, AF_INET6, true, &m), ERR_INVAL);
 }
 
-/* Every ICMPv4 destination-unreachable code and what it means for a probe. */
-TEST(test_outcomes_v4)
+/* Every ICMP/ICMPv6 error type and code, and what it means for a probe. */
+TEST(test_outcomes)
 {
+	enum { V4 = AF_INET, V6 = AF_INET6 };
 	static const struct {
+		int family;
 		uint8_t type, code;
 		int outcome;
 	} cases[] = {
-		{3, 0, OUTCOME_NET_UNREACH},   {3, 1, OUTCOME_HOST_UNREACH},  {3, 2, OUTCOME_PORT_UNREACH},
-		{3, 3, OUTCOME_PORT_UNREACH},  {3, 4, -1},                    {3, 5, OUTCOME_NET_UNREACH},
-		{3, 6, OUTCOME_NET_UNREACH},   {3, 7, OUTCOME_HOST_UNREACH},  {3, 8, OUTCOME_HOST_UNREACH},
-		{3, 9, OUTCOME_ADMIN_PROHIB},  {3, 10, OUTCOME_ADMIN_PROHIB}, {3, 11, OUTCOME_NET_UNREACH},
-		{3, 12, OUTCOME_HOST_UNREACH}, {3, 13, OUTCOME_ADMIN_PROHIB}, {3, 14, OUTCOME_ADMIN_PROHIB},
-		{3, 15, OUTCOME_ADMIN_PROHIB}, {3, 99, OUTCOME_HOST_UNREACH}, {11, 0, OUTCOME_TTL_EXCEEDED},
-		{11, 1, OUTCOME_TTL_EXCEEDED}, {12, 0, -1},                   {5, 0, -1},
-		{0, 0, -1},                    {8, 0, -1},
+		{V4, 3, 0, OUTCOME_NET_UNREACH},   {V4, 3, 1, OUTCOME_HOST_UNREACH},  {V4, 3, 2, OUTCOME_PORT_UNREACH},
+		{V4, 3, 3, OUTCOME_PORT_UNREACH},  {V4, 3, 4, -1},                    {V4, 3, 5, OUTCOME_NET_UNREACH},
+		{V4, 3, 6, OUTCOME_NET_UNREACH},   {V4, 3, 7, OUTCOME_HOST_UNREACH},  {V4, 3, 8, OUTCOME_HOST_UNREACH},
+		{V4, 3, 9, OUTCOME_ADMIN_PROHIB},  {V4, 3, 10, OUTCOME_ADMIN_PROHIB}, {V4, 3, 11, OUTCOME_NET_UNREACH},
+		{V4, 3, 12, OUTCOME_HOST_UNREACH}, {V4, 3, 13, OUTCOME_ADMIN_PROHIB}, {V4, 3, 14, OUTCOME_ADMIN_PROHIB},
+		{V4, 3, 15, OUTCOME_ADMIN_PROHIB}, {V4, 3, 99, OUTCOME_HOST_UNREACH}, {V4, 11, 0, OUTCOME_TTL_EXCEEDED},
+		{V4, 11, 1, OUTCOME_TTL_EXCEEDED}, {V4, 12, 0, -1},                   {V4, 5, 0, -1},
+		{V4, 0, 0, -1},                    {V4, 8, 0, -1},
+		{V6, 1, 0, OUTCOME_NET_UNREACH},   {V6, 1, 1, OUTCOME_ADMIN_PROHIB},  {V6, 1, 2, OUTCOME_NET_UNREACH},
+		{V6, 1, 3, OUTCOME_HOST_UNREACH},  {V6, 1, 4, OUTCOME_PORT_UNREACH},  {V6, 1, 5, OUTCOME_ADMIN_PROHIB},
+		{V6, 1, 6, OUTCOME_ADMIN_PROHIB},  {V6, 1, 7, OUTCOME_NET_UNREACH},   {V6, 3, 0, OUTCOME_TTL_EXCEEDED},
+		{V6, 2, 0, -1},                    {V6, 4, 1, -1},                    {V6, 129, 0, -1},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		int got = icmp_error_outcome(AF_INET, cases[i].type, cases[i].code);
+		int got = icmp_error_outcome(cases[i].family, cases[i].type, cases[i].code);
 		if (got != cases[i].outcome)
-			T_FAIL("type %u code %u: outcome %d, expected %d", cases[i].type, cases[i].code, got,
-			       cases[i].outcome);
-	}
-}
-
-TEST(test_outcomes_v6)
-{
-	static const struct {
-		uint8_t type, code;
-		int outcome;
-	} cases[] = {
-		{1, 0, OUTCOME_NET_UNREACH},  {1, 1, OUTCOME_ADMIN_PROHIB}, {1, 2, OUTCOME_NET_UNREACH},
-		{1, 3, OUTCOME_HOST_UNREACH}, {1, 4, OUTCOME_PORT_UNREACH}, {1, 5, OUTCOME_ADMIN_PROHIB},
-		{1, 6, OUTCOME_ADMIN_PROHIB}, {1, 7, OUTCOME_NET_UNREACH},  {3, 0, OUTCOME_TTL_EXCEEDED},
-		{2, 0, -1},                   {4, 1, -1},                   {129, 0, -1},
-	};
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		int got = icmp_error_outcome(AF_INET6, cases[i].type, cases[i].code);
-		if (got != cases[i].outcome)
-			T_FAIL("type %u code %u: outcome %d, expected %d", cases[i].type, cases[i].code, got,
-			       cases[i].outcome);
+			T_FAIL("%s type %u code %u: outcome %d, expected %d", cases[i].family == V4 ? "v4" : "v6",
+			       cases[i].type, cases[i].code, got, cases[i].outcome);
 	}
 }
 
@@ -383,8 +370,7 @@ int main(void)
 	RUN(test_echo_build_and_parse);
 	RUN(test_token_rejects);
 	RUN(test_echo_reply_raw4);
-	RUN(test_outcomes_v4);
-	RUN(test_outcomes_v6);
+	RUN(test_outcomes);
 	RUN(test_error_quote_icmp4);
 	RUN(test_error_quote_tcp_udp4);
 	RUN(test_error_quote_icmp6);
