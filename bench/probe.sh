@@ -150,9 +150,13 @@ print(row("blackout", "**blackout probe --icmp**", N, "ceiling"))
 print(row("blackout2", "blackout, 2 processes (one half each)", N, "ceiling"))
 print(row("fping", "fping -r0 -t500 -i0", N, "ceiling"))
 print(row("scamper", "scamper ping, -p 10000 (its maximum)", N, "ceiling"))
-bo = res["blackout"]; fp = res["fping"]
+bo = res["blackout"]; fp = res["fping"]; ce = res["ceiling"]
+def rate(x):
+    return x[1] / x[0]
 print()
-print("blackout / fping, median of per-run ratios: **%.2fx**" % med([bo[r][1] / bo[r][0] / (fp[r][1] / fp[r][0]) for r in bo]))
+print("blackout / fping, median of per-run ratios: **%.2fx**; blackout / ceiling per run: %s" % (
+    med([rate(bo[r]) / rate(fp[r]) for r in bo]),
+    ", ".join("%.2f" % (rate(bo[r]) / rate(ce[r])) for r in sorted(bo))))
 print()
 print("| TCP, ports 1-65534 on 127.0.0.2 | time (s) | ports answered | most lost in a run | ports/s | vs nmap |")
 print("|---|---:|---:|---:|---:|---:|")
@@ -193,6 +197,17 @@ rss() { # label args...
 	echo
 	echo "The per-target state is a 64-byte slot in the engine, only for targets submitted and not yet"
 	echo "final; the CLI expands prefixes lazily and feeds the engine in chunks, so its memory follows the chunk."
+	echo "All at once, the 102 bytes per target are the slot (64) plus the CLI's submission array (32) and"
+	echo "the shuffle order (4) of that one big submit."
+	echo
+	echo "Notes: the engine is one event loop on one core. \"2 processes\" asks whether a second core helps:"
+	echo "not reliably on loopback, where the kernel's work for every packet dominates and each raw socket"
+	echo "also gets a copy of the other process's replies (dropped in the kernel by a BPF filter on the ICMP"
+	echo "identifier); across runs it ranged from slower to 1.3x the one-process rate. scamper from Debian refuses rates above 10,000 packets/s, so"
+	echo "its row measures that cap, and it lost replies at that rate. A TCP port that \"did not answer\" in"
+	echo "blackout's runs is a listener of this machine's own (127.0.0.2:2024 at the time of writing) whose"
+	echo "handshake sometimes takes over a second under load; blackout's 1 s timeout gives up on it, nmap"
+	echo "waited longer."
 	echo
 	echo "Reproduce: \`bench/run probe\` (or \`RUNS=5 bench/probe.sh\`), as root."
 } >"$doc"
