@@ -438,7 +438,8 @@ static bool flush(struct probe_engine *e, int fi)
 	int fd = e->icmp[fi].fd;
 	uint32_t done = 0;
 	bool ok = true;
-	while (done < b->n) {
+	/* a callback may close the engine (and its sockets) under us: stop then */
+	while (done < b->n && !e->closing) {
 		int64_t t = clock_mono_us();
 		int r = sendmmsg(fd, b->msg + done, b->n - done, 0);
 		if (r > 0) {

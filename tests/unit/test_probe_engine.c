@@ -281,6 +281,66 @@ TEST(test_close_pending)
 	close(lc);
 }
 
+/* The watcher's use: a round of targets every interval, from a timer, each
+ * result by callback with its round in the cookie; slots are reused. */
+struct rounds {
+	struct probe_engine *e;
+	uv_timer_t timer;
+	struct probe_target t[20];
+	int submitted, results, per_round[5], wrong;
+};
+
+static void rounds_done(void *ctx, const struct probe_done *d)
+{
+	struct rounds *r = ctx;
+	r->results++;
+	if (d->cookie / 1000 < 5 && d->outcome == OUTCOME_REFUSED && d->attempts == 1 && d->sent_wall_us > 0)
+		r->per_round[d->cookie / 1000]++;
+	else
+		r->wrong++;
+	if (r->results == 100) {
+		probe_engine_close(r->e, NULL, NULL);
+		uv_close((uv_handle_t *)&r->timer, NULL);
+	}
+}
+
+static void rounds_tick(uv_timer_t *t)
+{
+	struct rounds *r = t->data;
+	for (int k = 0; k < 20; k++)
+		r->t[k].cookie = (uint64_t)(r->submitted * 1000 + k);
+	if (probe_engine_submit(r->e, r->t, 20))
+		r->wrong++;
+	if (++r->submitted == 5)
+		uv_timer_stop(t);
+}
+
+TEST(test_watcher_rounds)
+{
+	uint16_t port;
+	int lc = listener(-1, &port);
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct rounds r = {0};
+	char err[256];
+	struct probe_engine_config cfg = {.done = rounds_done, .ctx = &r, .spread_us = 20000, .shuffle = true};
+	CHECK_INT(probe_engine_new(&loop, &cfg, &r.e, err, sizeof err), 0);
+	for (int k = 0; k < 20; k++) {
+		r.t[k] = (struct probe_target){.kind = PROBE_TCP, .port = port};
+		CHECK(!addr_parse("127.0.0.1", &r.t[k].addr));
+	}
+	uv_timer_init(&loop, &r.timer);
+	r.timer.data = &r;
+	uv_timer_start(&r.timer, rounds_tick, 0, 30);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	CHECK_INT(r.results, 100);
+	CHECK_INT(r.wrong, 0);
+	for (int k = 0; k < 5; k++)
+		CHECK_INT(r.per_round[k], 20);
+	CHECK_INT(uv_loop_close(&loop), 0);
+	close(lc);
+}
+
 int main(void)
 {
 	RUN(test_config_errors);
@@ -290,5 +350,6 @@ int main(void)
 	RUN(test_icmp_spread);
 	RUN(test_tcp_outcomes);
 	RUN(test_close_pending);
+	RUN(test_watcher_rounds);
 	return test_main_end();
 }
