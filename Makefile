@@ -9,7 +9,7 @@
 
 BUILD ?= build
 CC ?= gcc
-PKGS := libuv libcurl ldns yaml-0.1 sqlite3 zlib libssl libcrypto
+PKGS := libuv libcurl ldns yaml-0.1 sqlite3 zlib libssl libcrypto libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lm
 
@@ -22,6 +22,9 @@ LDFLAGS := $(SAN) $(EXTRA_LDFLAGS)
 
 SRCS := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+# The dashboard's files, embedded at build time (src/serve/assets.h).
+ASSETS := $(shell find src/serve/assets -type f 2>/dev/null | LC_ALL=C sort)
+OBJS += $(BUILD)/obj/gen/assets.o
 LIB := $(BUILD)/libblackout.a
 BIN := $(BUILD)/blackout
 
@@ -43,6 +46,14 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/gen/assets.c: $(ASSETS) scripts/embed-assets
+	@mkdir -p $(dir $@)
+	scripts/embed-assets src/serve/assets $(ASSETS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/assets.o: $(BUILD)/gen/assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(OBJS)
 	@mkdir -p $(dir $@)

@@ -76,7 +76,8 @@ static void usage(FILE *f)
 		"Text output: TARGET OUTCOME RTT per line; a summary goes to stderr.\n"
 		"Outcomes (stable codes, see docs/outcomes.md): ok, timeout, refused, host-unreachable,\n"
 		"net-unreachable, port-unreachable, admin-prohibited, ttl-exceeded, local-error, resolve-error.\n"
-		"Exit status: 0 all answered, 1 some did not, 2 bad usage or input.\n");
+		"Exit status: 0 all answered, 1 some did not, 2 bad usage or input.\n"
+		"\n");
 }
 
 /* Parses a whole decimal number in [lo, hi]; names the option on error. */
@@ -331,8 +332,24 @@ static int count_targets(struct run *r, uint64_t max, uint64_t *total)
 	return 0;
 }
 
+/* --http, --dns and --smtp belong to the application probes (cmd_probe_app.c);
+ * note that there --tcp is a flag (DNS over TCP), so the kind decides first. */
+static bool is_app_probe(int argc, char **argv)
+{
+	static const char *const kinds[] = {"--http", "--dns", "--smtp"};
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+			size_t n = strlen(kinds[k]);
+			if (!strncmp(argv[i], kinds[k], n) && (argv[i][n] == '\0' || argv[i][n] == '='))
+				return true;
+		}
+	return false;
+}
+
 int cmd_probe(int argc, char **argv)
 {
+	if (is_app_probe(argc, argv))
+		return cmd_probe_app(argc, argv);
 	enum { O_ICMP = 256, O_TCP, O_TIMEOUT, O_RETRIES, O_RATE, O_WINDOW, O_JSON, O_MAX, O_SOCKET,
 	       O_SPREAD, O_CHUNK };
 	static const struct option opts[] = {
@@ -431,10 +448,14 @@ int cmd_probe(int argc, char **argv)
 				goto done;
 			}
 			break;
-		case 'h':
+		case 'h': {
 			usage(stdout);
-			status = 0;
+			fflush(stdout);
+			/* and the application probes' options, which share the command */
+			char *help[] = {argv[0], (char *)"--help", NULL};
+			status = cmd_probe_app(2, help);
 			goto done;
+		}
 		default:
 			if (optopt && optopt != '?')
 				log_error("option -%c needs an argument or is unknown (try --help)", optopt);

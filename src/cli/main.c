@@ -9,7 +9,7 @@
 
 static const struct cli_command commands[] = {
 	{"version", cmd_version, "print the version"},
-	{"probe", cmd_probe, "probe targets once (ICMP echo or TCP connect)"},
+	{"probe", cmd_probe, "probe targets once: --icmp, --tcp PORTS, --http, --dns, --smtp"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -23,6 +23,7 @@
 #include "core/mem.h"
 #include "core/obs.h"
 #include "probe/icmp_wire.h"
+#include "probe/result.h"
 #include "probe/rate.h"
 
 #define NIL UINT32_MAX
@@ -826,26 +827,6 @@ static void icmp_rx(struct probe_engine *e, int fi)
 	}
 }
 
-static int tcp_errno_outcome(int er)
-{
-	switch (er) {
-	case ECONNREFUSED:
-		return OUTCOME_REFUSED;
-	case ENETUNREACH:
-		return OUTCOME_NET_UNREACH;
-	case EHOSTUNREACH:
-	case EHOSTDOWN:
-		return OUTCOME_HOST_UNREACH;
-	case EACCES:
-	case EPERM:
-		return OUTCOME_ADMIN_PROHIB;
-	case ETIMEDOUT:
-		return OUTCOME_TIMEOUT;
-	default:
-		return OUTCOME_LOCAL_ERROR;
-	}
-}
-
 /* Ends TCP probe i whose socket reported er (SO_ERROR, already read) and events. */
 static void tcp_finish(struct probe_engine *e, uint32_t i, int fd, int er, uint32_t events, int64_t now)
 {
@@ -860,13 +841,13 @@ static void tcp_finish(struct probe_engine *e, uint32_t i, int fd, int er, uint3
 	if (errq_read(fd, &q) > 0 && q.icmp) {
 		int outcome = icmp_error_outcome(target.family, q.ee.ee_type, q.ee.ee_code);
 		if (outcome < 0)
-			outcome = tcp_errno_outcome((int)q.ee.ee_errno);
+			outcome = probe_outcome_from_errno((int)q.ee.ee_errno);
 		complete(e, i, outcome, rtt, q.has_offender ? &q.offender : NULL, 0);
 		return;
 	}
 	if (!er)
 		er = ECONNRESET; /* HUP without an error: treat as a local failure */
-	int outcome = tcp_errno_outcome(er);
+	int outcome = probe_outcome_from_errno(er);
 	if (outcome == OUTCOME_REFUSED)
 		complete(e, i, outcome, rtt, &target, 0);
 	else if (outcome == OUTCOME_TIMEOUT)

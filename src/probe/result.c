@@ -1,5 +1,6 @@
 #include "probe/result.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* The hot path of a scan prints tens of thousands of these lines a second, so
@@ -83,4 +84,25 @@ void probe_result_text(struct buf *b, const struct probe_result *r)
 		buf_puts(b, r->message);
 	}
 	buf_putc(b, '\n');
+}
+
+int probe_outcome_from_errno(int errnum)
+{
+	switch (errnum) {
+	case ECONNREFUSED:
+		return OUTCOME_REFUSED;
+	case EHOSTUNREACH:
+	case EHOSTDOWN:
+		return OUTCOME_HOST_UNREACH;
+	case ENETUNREACH:
+	case ENETDOWN:
+		return OUTCOME_NET_UNREACH;
+	case ETIMEDOUT:
+		return OUTCOME_TIMEOUT;
+	case EACCES:
+	case EPERM:
+		return OUTCOME_ADMIN_PROHIB;
+	default:
+		return OUTCOME_LOCAL_ERROR;
+	}
 }
