@@ -74,8 +74,10 @@ int main(int argc, char **argv)
 	static uint8_t pkt[BATCH][36], rbuf[BATCH][256];
 	for (int j = 0; j < BATCH; j++) {
 		siov[j] = (struct iovec){pkt[j], sizeof pkt[j]};
-		smsg[j].msg_hdr = (struct msghdr){.msg_name = &dst[j], .msg_namelen = sizeof dst[j],
-						  .msg_iov = &siov[j], .msg_iovlen = 1};
+		smsg[j].msg_hdr = (struct msghdr){.msg_name = &dst[j],
+		                                  .msg_namelen = sizeof dst[j],
+		                                  .msg_iov = &siov[j],
+		                                  .msg_iovlen = 1};
 		riov[j] = (struct iovec){rbuf[j], sizeof rbuf[j]};
 		rmsg[j].msg_hdr = (struct msghdr){.msg_iov = &riov[j], .msg_iovlen = 1};
 	}
@@ -90,7 +92,8 @@ int main(int argc, char **argv)
 				k = BATCH;
 			for (uint32_t j = 0; j < k; j++) {
 				uint32_t a = 0x7f000001u + sent + j; /* 127.0.0.1 + i */
-				dst[j] = (struct sockaddr_in){.sin_family = AF_INET, .sin_addr.s_addr = htonl(a)};
+				dst[j] = (struct sockaddr_in){.sin_family = AF_INET,
+				                              .sin_addr.s_addr = htonl(a)};
 				uint8_t *p = pkt[j];
 				memset(p, 0, sizeof pkt[j]);
 				p[0] = 8;
@@ -112,8 +115,8 @@ int main(int argc, char **argv)
 		for (int j = 0; j < r; j++) {
 			const uint8_t *p = rbuf[j];
 			size_t hl = (size_t)(p[0] & 15) * 4;
-			if (rmsg[j].msg_len >= hl + 8 && p[hl] == 0 && p[hl + 4] == (uint8_t)(id >> 8) &&
-			    p[hl + 5] == (uint8_t)id)
+			if (rmsg[j].msg_len >= hl + 8 && p[hl] == 0 &&
+			    p[hl + 4] == (uint8_t)(id >> 8) && p[hl + 5] == (uint8_t)id)
 				received++;
 		}
 		if (received >= n)
@@ -122,7 +125,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	double el = (double)(now_us() - t0) / 1e6;
-	printf("sent %u received %u elapsed_s %.4f rate_per_s %.0f\n", sent, received, el, received / el);
+	printf("sent %u received %u elapsed_s %.4f rate_per_s %.0f\n", sent, received, el,
+	       received / el);
 	close(fd);
 	return received == n ? 0 : 1;
 }

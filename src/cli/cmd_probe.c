@@ -39,7 +39,7 @@ struct run {
 	uint16_t *ports; /* owned; TCP only */
 	size_t nports;
 	bool json;
-	uint32_t chunk;      /* targets per submit */
+	uint32_t chunk; /* targets per submit */
 	/* feeding position */
 	size_t spec;
 	uint64_t offset; /* address index within the spec */
@@ -48,36 +48,41 @@ struct run {
 	uint64_t total, fed, finished, answered;
 	int resolving;
 	struct probe_stats stats; /* taken when the engine closes */
-	bool failed; /* a fatal error while running */
+	bool failed;              /* a fatal error while running */
 	struct buf out;
 	int64_t start_us;
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: blackout probe --icmp [options] TARGET...\n"
-		"       blackout probe --tcp PORTS [options] TARGET...\n"
-		"\n"
-		"TARGET is an IP address, a hostname, or a CIDR prefix (every address in it).\n"
-		"PORTS is 80, 22,80,443 or 1-65535 (lists and ranges mix).\n"
-		"\n"
-		"  -f FILE            read targets from FILE, one per line, '#' comments; '-' is stdin\n"
-		"  --timeout MS       wait this long for each answer (default 1000)\n"
-		"  --retries N        send again this many times before calling a target down (default 1)\n"
-		"  --rate PPS         at most this many packets per second, retries included\n"
-		"                     (default 10000; 0 = no limit)\n"
-		"  --window N         at most N probes in flight (default 4096)\n"
-		"  --spread MS        spread the probes over this long, in random order (default 0)\n"
-		"  --json             one JSON object per line instead of text\n"
-		"  --max-targets N    refuse to probe more than N targets in all (default 16777216)\n"
-		"  --socket KIND      ICMP socket: auto (default), raw or dgram\n"
-		"\n"
-		"Text output: TARGET OUTCOME RTT per line; a summary goes to stderr.\n"
-		"Outcomes (stable codes, see docs/outcomes.md): ok, timeout, refused, host-unreachable,\n"
-		"net-unreachable, port-unreachable, admin-prohibited, ttl-exceeded, local-error, resolve-error.\n"
-		"Exit status: 0 all answered, 1 some did not, 2 bad usage or input.\n"
-		"\n");
+	fprintf(
+	    f,
+	    "usage: blackout probe --icmp [options] TARGET...\n"
+	    "       blackout probe --tcp PORTS [options] TARGET...\n"
+	    "\n"
+	    "TARGET is an IP address, a hostname, or a CIDR prefix (every address in it).\n"
+	    "PORTS is 80, 22,80,443 or 1-65535 (lists and ranges mix).\n"
+	    "\n"
+	    "  -f FILE            read targets from FILE, one per line, '#' comments; '-' is "
+	    "stdin\n"
+	    "  --timeout MS       wait this long for each answer (default 1000)\n"
+	    "  --retries N        send again this many times before calling a target down (default "
+	    "1)\n"
+	    "  --rate PPS         at most this many packets per second, retries included\n"
+	    "                     (default 10000; 0 = no limit)\n"
+	    "  --window N         at most N probes in flight (default 4096)\n"
+	    "  --spread MS        spread the probes over this long, in random order (default 0)\n"
+	    "  --json             one JSON object per line instead of text\n"
+	    "  --max-targets N    refuse to probe more than N targets in all (default 16777216)\n"
+	    "  --socket KIND      ICMP socket: auto (default), raw or dgram\n"
+	    "\n"
+	    "Text output: TARGET OUTCOME RTT per line; a summary goes to stderr.\n"
+	    "Outcomes (stable codes, see docs/outcomes.md): ok, timeout, refused, "
+	    "host-unreachable,\n"
+	    "net-unreachable, port-unreachable, admin-prohibited, ttl-exceeded, local-error, "
+	    "resolve-error.\n"
+	    "Exit status: 0 all answered, 1 some did not, 2 bad usage or input.\n"
+	    "\n");
 }
 
 /* Parses a whole decimal number in [lo, hi]; names the option on error. */
@@ -96,7 +101,7 @@ static int parse_num(const char *opt, const char *s, uint64_t lo, uint64_t hi, u
 	}
 	if (v < lo || v > hi) {
 		log_error("%s: %llu is out of range (%llu..%llu)", opt, v, (unsigned long long)lo,
-			  (unsigned long long)hi);
+		          (unsigned long long)hi);
 		return ERR_RANGE;
 	}
 	*out = v;
@@ -112,7 +117,7 @@ static void flush_out(struct run *r)
 
 /* "127.0.0.1", "[::1]:22", "localhost (127.0.0.1)" */
 static void target_text(const struct run *r, const struct target_spec *s, const struct addr *a,
-			uint16_t port, char *buf, size_t n)
+                        uint16_t port, char *buf, size_t n)
 {
 	if (!port && !(s && s->name)) {
 		addr_format(a, buf, n); /* the common case, without printf */
@@ -135,8 +140,8 @@ static void target_text(const struct run *r, const struct target_spec *s, const 
 }
 
 static void print_result(struct run *r, const struct target_spec *s, const struct addr *a,
-			 uint16_t port, int outcome, double rtt_ms, const struct addr *from,
-			 const char *message)
+                         uint16_t port, int outcome, double rtt_ms, const struct addr *from,
+                         const char *message)
 {
 	char target[300], as[ADDR_STRLEN], fs[ADDR_STRLEN], msg[128];
 	char detail[200];
@@ -145,8 +150,8 @@ static void print_result(struct run *r, const struct target_spec *s, const struc
 		snprintf(msg, sizeof msg, "from %s", addr_format(from, fs, sizeof fs));
 		message = msg;
 	}
-	struct probe_result res = {.kind = r->kind, .outcome = outcome, .rtt_ms = rtt_ms,
-				   .message = message};
+	struct probe_result res = {
+	    .kind = r->kind, .outcome = outcome, .rtt_ms = rtt_ms, .message = message};
 	if (!r->json) {
 		target_text(r, s, a, port, target, sizeof target);
 		res.target = target;
@@ -158,12 +163,13 @@ static void print_result(struct run *r, const struct target_spec *s, const struc
 		res.target = s && s->name ? s->name : as;
 		detail[0] = '\0';
 		if (s && s->name)
-			d += (size_t)snprintf(detail + d, sizeof detail - d, ",\"addr\":\"%s\"", as);
+			d +=
+			    (size_t)snprintf(detail + d, sizeof detail - d, ",\"addr\":\"%s\"", as);
 		if (port)
 			d += (size_t)snprintf(detail + d, sizeof detail - d, ",\"port\":%u", port);
 		if (other_from)
 			d += (size_t)snprintf(detail + d, sizeof detail - d, ",\"from\":\"%s\"",
-					      addr_format(from, fs, sizeof fs));
+			                      addr_format(from, fs, sizeof fs));
 		if (d) {
 			detail[0] = '{';
 			snprintf(detail + d, sizeof detail - d, "}");
@@ -196,8 +202,9 @@ static void on_done(void *ctx, const struct probe_done *d)
 	const char *message = NULL;
 	if (d->outcome == OUTCOME_LOCAL_ERROR && d->sys_errno)
 		message = strerror(d->sys_errno);
-	print_result(r, s, &d->addr, d->port, d->outcome, d->rtt_us >= 0 ? (double)d->rtt_us / 1000.0 : -1,
-		     d->has_from ? &d->from : NULL, message);
+	print_result(r, s, &d->addr, d->port, d->outcome,
+	             d->rtt_us >= 0 ? (double)d->rtt_us / 1000.0 : -1,
+	             d->has_from ? &d->from : NULL, message);
 	finish_one(r, d->outcome == OUTCOME_OK);
 	if (r->engine && r->fed - r->finished < r->chunk)
 		feed(r);
@@ -271,8 +278,11 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 		/* the name is a target that failed, not bad input */
 		char msg[160];
 		snprintf(msg, sizeof msg, "%s", status ? uv_strerror(status) : "no address");
-		struct probe_result pr = {.target = s->name, .kind = r->kind, .outcome = OUTCOME_RESOLVE,
-					  .rtt_ms = -1, .message = msg};
+		struct probe_result pr = {.target = s->name,
+		                          .kind = r->kind,
+		                          .outcome = OUTCOME_RESOLVE,
+		                          .rtt_ms = -1,
+		                          .message = msg};
 		if (r->json)
 			probe_result_json(&r->out, &pr);
 		else
@@ -321,9 +331,10 @@ static int count_targets(struct run *r, uint64_t max, uint64_t *total)
 		}
 		if (over) {
 			char origin[300];
-			log_error("%s expands to more targets than --max-targets %llu allows in all%s",
-				  target_spec_origin(&r->targets, s, origin, sizeof origin),
-				  (unsigned long long)max, r->nports > 1 ? " (addresses x ports)" : "");
+			log_error(
+			    "%s expands to more targets than --max-targets %llu allows in all%s",
+			    target_spec_origin(&r->targets, s, origin, sizeof origin),
+			    (unsigned long long)max, r->nports > 1 ? " (addresses x ports)" : "");
 			return ERR_TOOBIG;
 		}
 		sum += c;
@@ -340,7 +351,8 @@ static bool is_app_probe(int argc, char **argv)
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
 		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
 			size_t n = strlen(kinds[k]);
-			if (!strncmp(argv[i], kinds[k], n) && (argv[i][n] == '\0' || argv[i][n] == '='))
+			if (!strncmp(argv[i], kinds[k], n) &&
+			    (argv[i][n] == '\0' || argv[i][n] == '='))
 				return true;
 		}
 	return false;
@@ -350,26 +362,37 @@ int cmd_probe(int argc, char **argv)
 {
 	if (is_app_probe(argc, argv))
 		return cmd_probe_app(argc, argv);
-	enum { O_ICMP = 256, O_TCP, O_TIMEOUT, O_RETRIES, O_RATE, O_WINDOW, O_JSON, O_MAX, O_SOCKET,
-	       O_SPREAD, O_CHUNK };
+	enum {
+		O_ICMP = 256,
+		O_TCP,
+		O_TIMEOUT,
+		O_RETRIES,
+		O_RATE,
+		O_WINDOW,
+		O_JSON,
+		O_MAX,
+		O_SOCKET,
+		O_SPREAD,
+		O_CHUNK
+	};
 	static const struct option opts[] = {
-		{"icmp", no_argument, NULL, O_ICMP},
-		{"tcp", required_argument, NULL, O_TCP},
-		{"timeout", required_argument, NULL, O_TIMEOUT},
-		{"retries", required_argument, NULL, O_RETRIES},
-		{"rate", required_argument, NULL, O_RATE},
-		{"window", required_argument, NULL, O_WINDOW},
-		{"json", no_argument, NULL, O_JSON},
-		{"max-targets", required_argument, NULL, O_MAX},
-		{"socket", required_argument, NULL, O_SOCKET},
-		{"spread", required_argument, NULL, O_SPREAD},
-		{"chunk", required_argument, NULL, O_CHUNK},
-		{"help", no_argument, NULL, 'h'},
-		{0, 0, 0, 0},
+	    {"icmp", no_argument, NULL, O_ICMP},
+	    {"tcp", required_argument, NULL, O_TCP},
+	    {"timeout", required_argument, NULL, O_TIMEOUT},
+	    {"retries", required_argument, NULL, O_RETRIES},
+	    {"rate", required_argument, NULL, O_RATE},
+	    {"window", required_argument, NULL, O_WINDOW},
+	    {"json", no_argument, NULL, O_JSON},
+	    {"max-targets", required_argument, NULL, O_MAX},
+	    {"socket", required_argument, NULL, O_SOCKET},
+	    {"spread", required_argument, NULL, O_SPREAD},
+	    {"chunk", required_argument, NULL, O_CHUNK},
+	    {"help", no_argument, NULL, 'h'},
+	    {0, 0, 0, 0},
 	};
 	struct run r = {.kind = -1, .chunk = 65536};
-	struct probe_engine_config cfg = {.timeout_us = 1000 * USEC_PER_MSEC, .retries = 1,
-					  .rate_pps = 10000, .window = 4096};
+	struct probe_engine_config cfg = {
+	    .timeout_us = 1000 * USEC_PER_MSEC, .retries = 1, .rate_pps = 10000, .window = 4096};
 	uint64_t max = DEFAULT_MAX_TARGETS, v;
 	const char **files = NULL;
 	size_t nfiles = 0;
@@ -388,7 +411,8 @@ int cmd_probe(int argc, char **argv)
 				goto done;
 			}
 			r.kind = c == O_ICMP ? PROBE_ICMP : PROBE_TCP;
-			if (c == O_TCP && ports_parse(optarg, &r.ports, &r.nports, err, sizeof err)) {
+			if (c == O_TCP &&
+			    ports_parse(optarg, &r.ports, &r.nports, err, sizeof err)) {
 				log_error("--tcp: %s", err);
 				goto done;
 			}
@@ -458,10 +482,11 @@ int cmd_probe(int argc, char **argv)
 		}
 		default:
 			if (optopt && optopt != '?')
-				log_error("option -%c needs an argument or is unknown (try --help)", optopt);
+				log_error("option -%c needs an argument or is unknown (try --help)",
+				          optopt);
 			else
 				log_error("unknown option or missing argument: '%s' (try --help)",
-					  argv[optind - 1]);
+				          argv[optind - 1]);
 			goto done;
 		}
 	}
@@ -470,7 +495,8 @@ int cmd_probe(int argc, char **argv)
 		goto done;
 	}
 	for (int i = optind; i < argc; i++)
-		if (target_list_add_arg(&r.targets, argv[i], (uint32_t)(i - optind + 1), err, sizeof err)) {
+		if (target_list_add_arg(&r.targets, argv[i], (uint32_t)(i - optind + 1), err,
+		                        sizeof err)) {
 			log_error("%s", err);
 			goto done;
 		}
@@ -500,7 +526,8 @@ int cmd_probe(int argc, char **argv)
 		const struct target_spec *s = &r.targets.v[i];
 		if (s->name)
 			continue;
-		if (probe_engine_prepare(r.engine, r.kind, s->prefix.addr.family, err, sizeof err)) {
+		if (probe_engine_prepare(r.engine, r.kind, s->prefix.addr.family, err,
+		                         sizeof err)) {
 			log_error("%s", err);
 			goto done;
 		}
@@ -513,7 +540,8 @@ int cmd_probe(int argc, char **argv)
 		rs->spec = i;
 		rs->req.data = rs;
 		struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
-		int rc = uv_getaddrinfo(&r.loop, &rs->req, on_resolved, r.targets.v[i].name, NULL, &hints);
+		int rc = uv_getaddrinfo(&r.loop, &rs->req, on_resolved, r.targets.v[i].name, NULL,
+		                        &hints);
 		if (rc) {
 			free(rs);
 			log_error("cannot resolve %s: %s", r.targets.v[i].name, uv_strerror(rc));
@@ -529,7 +557,8 @@ int cmd_probe(int argc, char **argv)
 	for (size_t i = 0; i < r.targets.n; i++) {
 		const struct target_spec *s = &r.targets.v[i];
 		for (uint32_t k = 0; s->name && k < s->naddrs; k++)
-			if (probe_engine_prepare(r.engine, r.kind, s->addrs[k].family, err, sizeof err)) {
+			if (probe_engine_prepare(r.engine, r.kind, s->addrs[k].family, err,
+			                         sizeof err)) {
 				log_error("%s", err);
 				goto done;
 			}
@@ -549,10 +578,12 @@ int cmd_probe(int argc, char **argv)
 	uint64_t names_failed = 0;
 	for (size_t i = 0; i < r.targets.n; i++)
 		names_failed += r.targets.v[i].name && !r.targets.v[i].naddrs;
-	fprintf(stderr, "%llu targets, %llu sent, %llu answered, %llu lost, %.3f s, %.0f probes/s\n",
-		(unsigned long long)(r.total + names_failed), (unsigned long long)r.stats.sent,
-		(unsigned long long)r.answered, (unsigned long long)(r.total - r.answered + names_failed),
-		secs, secs > 0 ? (double)r.stats.sent / secs : 0.0);
+	fprintf(stderr,
+	        "%llu targets, %llu sent, %llu answered, %llu lost, %.3f s, %.0f probes/s\n",
+	        (unsigned long long)(r.total + names_failed), (unsigned long long)r.stats.sent,
+	        (unsigned long long)r.answered,
+	        (unsigned long long)(r.total - r.answered + names_failed), secs,
+	        secs > 0 ? (double)r.stats.sent / secs : 0.0);
 	status = r.answered == r.total && !names_failed ? 0 : 1;
 done:
 	if (r.engine) {

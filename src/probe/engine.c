@@ -29,9 +29,9 @@
 #define NIL UINT32_MAX
 #define MAX_SLOTS (UINT32_MAX / 2)
 #define BATCH 64
-#define RX_ROUNDS 8 /* recvmmsg calls per readiness event before sending again */
+#define RX_ROUNDS 8     /* recvmmsg calls per readiness event before sending again */
 #define DRIVE_ROUNDS 32 /* send/receive rounds in one loop callback while they make progress */
-#define RX_LEN 1280 /* a whole IPv6 error quote fits */
+#define RX_LEN 1280     /* a whole IPv6 error quote fits */
 #define PKT_LEN (ICMP_HDR_LEN + ICMP_TOKEN_LEN)
 #define SOCK_BUF (8 << 20)
 /* struct icmp_filter from <linux/icmp.h>, which clashes with <netinet/in.h> */
@@ -41,10 +41,10 @@ enum slot_state { S_FREE = 0, S_PENDING, S_READY, S_INFLIGHT };
 
 /* One submitted target. 64 bytes; the array of them is the per-target state. */
 struct slot {
-	struct addr addr;    /* 17 bytes */
-	uint8_t kind;        /* PROBE_ICMP / PROBE_TCP */
-	uint8_t state;       /* enum slot_state */
-	uint8_t tries;       /* attempts sent */
+	struct addr addr; /* 17 bytes */
+	uint8_t kind;     /* PROBE_ICMP / PROBE_TCP */
+	uint8_t state;    /* enum slot_state */
+	uint8_t tries;    /* attempts sent */
 	uint16_t port;
 	uint16_t unused;
 	uint32_t prev, next; /* links in the list its state names (free list: next only) */
@@ -104,8 +104,8 @@ struct probe_engine {
 
 	struct icmp_sock icmp[2]; /* [0] IPv4, [1] IPv6 */
 	uint16_t icmp_id;
-	struct batch *tx[2];      /* owned, allocated with the socket */
-	struct rxbuf *rx;         /* owned, allocated with the first socket */
+	struct batch *tx[2]; /* owned, allocated with the socket */
+	struct rxbuf *rx;    /* owned, allocated with the first socket */
 	uint32_t tcp_inflight;
 	bool tcp_blocked; /* out of fds or ports: wait for a TCP probe to end */
 
@@ -198,7 +198,7 @@ static void ep_set(struct probe_engine *e, int op, int fd, uint32_t events, uint
 /* ---- completion --------------------------------------------------------- */
 
 static void complete(struct probe_engine *e, uint32_t i, int outcome, int64_t rtt_us,
-		     const struct addr *from, int sys_errno)
+                     const struct addr *from, int sys_errno)
 {
 	struct slot *s = &e->slots[i];
 	struct list *l = list_of(e, s);
@@ -211,16 +211,16 @@ static void complete(struct probe_engine *e, uint32_t i, int outcome, int64_t rt
 		e->tcp_blocked = false;
 	}
 	struct probe_done d = {
-		.cookie = s->cookie,
-		.addr = s->addr,
-		.port = s->port,
-		.kind = s->kind,
-		.outcome = (uint8_t)outcome,
-		.attempts = s->tries,
-		.has_from = from != NULL,
-		.sent_wall_us = s->tries ? s->first_us + e->wall_off : -1,
-		.rtt_us = rtt_us,
-		.sys_errno = sys_errno,
+	    .cookie = s->cookie,
+	    .addr = s->addr,
+	    .port = s->port,
+	    .kind = s->kind,
+	    .outcome = (uint8_t)outcome,
+	    .attempts = s->tries,
+	    .has_from = from != NULL,
+	    .sent_wall_us = s->tries ? s->first_us + e->wall_off : -1,
+	    .rtt_us = rtt_us,
+	    .sys_errno = sys_errno,
 	};
 	if (from)
 		d.from = *from;
@@ -296,15 +296,15 @@ static void attach_id_filter(int fd, int family, uint16_t id)
 {
 	bool v6 = family == AF_INET6;
 	struct sock_filter code[] = {
-		/* X = offset of the ICMP header: the IPv4 header length, or 0 */
-		v6 ? (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 0)
-		   : (struct sock_filter)BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
-		BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0), /* type */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v6 ? ICMP6_ECHO_REPLY : ICMP4_ECHO_REPLY, 0, 3),
-		BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4), /* identifier */
-		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0),
-		BPF_STMT(BPF_RET | BPF_K, 0xffff),
+	    /* X = offset of the ICMP header: the IPv4 header length, or 0 */
+	    v6 ? (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 0)
+	       : (struct sock_filter)BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
+	    BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0), /* type */
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v6 ? ICMP6_ECHO_REPLY : ICMP4_ECHO_REPLY, 0, 3),
+	    BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4), /* identifier */
+	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
+	    BPF_STMT(BPF_RET | BPF_K, 0),
+	    BPF_STMT(BPF_RET | BPF_K, 0xffff),
 	};
 	struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
 	(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
@@ -334,26 +334,30 @@ static int open_icmp(struct probe_engine *e, int family, char *err, size_t errle
 	if (fd < 0) {
 		int why = dgram_errno ? dgram_errno : raw_errno;
 		if (why == EAFNOSUPPORT || raw_errno == EAFNOSUPPORT) {
-			snprintf(err, errlen, "cannot open an ICMP socket for %s: %s is not available on this host",
-				 fam, fam);
+			snprintf(
+			    err, errlen,
+			    "cannot open an ICMP socket for %s: %s is not available on this host",
+			    fam, fam);
 			return ERR_UNSUPPORTED;
 		}
 		char range[64], raw_part[96] = "", dgram_part[160] = "";
 		read_ping_range(range, sizeof range);
 		if (raw_errno)
-			snprintf(raw_part, sizeof raw_part, "a raw socket needs root or CAP_NET_RAW (%s)",
-				 strerror(raw_errno));
+			snprintf(raw_part, sizeof raw_part,
+			         "a raw socket needs root or CAP_NET_RAW (%s)",
+			         strerror(raw_errno));
 		if (dgram_errno)
 			snprintf(dgram_part, sizeof dgram_part,
-				 "%sunprivileged ICMP sockets are not allowed for gid %u "
-				 "(net.ipv4.ping_group_range = \"%s\")",
-				 raw_errno ? ", and " : "", (unsigned)getgid(), range);
-		snprintf(err, errlen,
-			 "cannot open an ICMP socket for %s: %s%s. To allow it: run as root, give the "
-			 "program CAP_NET_RAW (setcap cap_net_raw+ep /path/to/blackout), or let this "
-			 "group open unprivileged ICMP sockets (sysctl -w "
-			 "net.ipv4.ping_group_range=\"0 2147483647\"; it covers IPv6 too)",
-			 fam, raw_part, dgram_part);
+			         "%sunprivileged ICMP sockets are not allowed for gid %u "
+			         "(net.ipv4.ping_group_range = \"%s\")",
+			         raw_errno ? ", and " : "", (unsigned)getgid(), range);
+		snprintf(
+		    err, errlen,
+		    "cannot open an ICMP socket for %s: %s%s. To allow it: run as root, give the "
+		    "program CAP_NET_RAW (setcap cap_net_raw+ep /path/to/blackout), or let this "
+		    "group open unprivileged ICMP sockets (sysctl -w "
+		    "net.ipv4.ping_group_range=\"0 2147483647\"; it covers IPv6 too)",
+		    fam, raw_part, dgram_part);
 		return why == EPERM || why == EACCES ? ERR_PERM : ERR_SYS;
 	}
 	bigger_buffers(fd);
@@ -363,7 +367,7 @@ static int open_icmp(struct probe_engine *e, int family, char *err, size_t errle
 		/* the kernel drops all ICMP but replies and errors before they reach us
 		 * (on loopback we would otherwise see our own echo requests too) */
 		uint32_t block = ~((1u << ICMP4_ECHO_REPLY) | (1u << ICMP4_DEST_UNREACH) |
-				   (1u << ICMP4_TIME_EXCEEDED));
+		                   (1u << ICMP4_TIME_EXCEEDED));
 		(void)setsockopt(fd, SOL_RAW, ICMP_FILTER_OPT, &block, sizeof block);
 	} else if (k->raw) {
 		struct icmp6_filter f;
@@ -409,7 +413,8 @@ static int open_icmp(struct probe_engine *e, int family, char *err, size_t errle
 /* ---- sending ------------------------------------------------------------ */
 
 static void arm(struct probe_engine *e);
-static void tcp_finish(struct probe_engine *e, uint32_t i, int fd, int er, uint32_t events, int64_t now);
+static void tcp_finish(struct probe_engine *e, uint32_t i, int fd, int er, uint32_t events,
+                       int64_t now);
 
 /* The next slot to send, or NIL: retries first, then pending ones that are due. */
 static uint32_t next_due(struct probe_engine *e, int64_t now)
@@ -460,7 +465,8 @@ static bool flush(struct probe_engine *e, int fi)
 			unsend(e, b, done);
 			if (er == EAGAIN) {
 				e->icmp[fi].want_out = true;
-				ep_set(e, EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLOUT, NIL - (uint32_t)fi);
+				ep_set(e, EPOLL_CTL_MOD, fd, EPOLLIN | EPOLLOUT,
+				       NIL - (uint32_t)fi);
 			} else {
 				e->backoff_until = clock_mono_us() + 1000;
 			}
@@ -488,8 +494,8 @@ static void batch_add(struct probe_engine *e, uint32_t i)
 	uint8_t token[ICMP_TOKEN_LEN];
 	struct icmp_token tk = {.nonce = e->nonce, .index = i, .tag = s->tag};
 	icmp_token_write(token, &tk);
-	int len = icmp_echo_build(b->pkt[k], PKT_LEN, s->addr.family, e->icmp_id, (uint16_t)s->tag, token,
-				  sizeof token);
+	int len = icmp_echo_build(b->pkt[k], PKT_LEN, s->addr.family, e->icmp_id, (uint16_t)s->tag,
+	                          token, sizeof token);
 	b->iov[k].iov_len = len > 0 ? (size_t)len : 0;
 	struct sockaddr_storage ss;
 	socklen_t sl = addr_to_sockaddr(&s->addr, 0, &ss);
@@ -507,7 +513,8 @@ static bool tcp_start(struct probe_engine *e, uint32_t i)
 	int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		int er = errno;
-		if ((er == EMFILE || er == ENFILE || er == ENOBUFS || er == ENOMEM) && e->tcp_inflight)
+		if ((er == EMFILE || er == ENFILE || er == ENOBUFS || er == ENOMEM) &&
+		    e->tcp_inflight)
 			goto later;
 		mark_sent(e, i, clock_mono_us());
 		complete(e, i, OUTCOME_LOCAL_ERROR, -1, NULL, er);
@@ -706,7 +713,7 @@ static uint32_t match_quote(struct probe_engine *e, const struct icmp_quote *q, 
 }
 
 static void icmp_packet(struct probe_engine *e, int fi, const uint8_t *p, size_t n,
-			const struct sockaddr *src, int64_t now)
+                        const struct sockaddr *src, int64_t now)
 {
 	struct icmp_sock *k = &e->icmp[fi];
 	int family = fi ? AF_INET6 : AF_INET;
@@ -753,8 +760,12 @@ static int errq_read(int fd, struct errq *q)
 	char control[512];
 	struct sockaddr_in6 name;
 	struct iovec iov = {.iov_base = q->data, .iov_len = sizeof q->data};
-	struct msghdr mh = {.msg_name = &name, .msg_namelen = sizeof name, .msg_iov = &iov,
-			    .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+	struct msghdr mh = {.msg_name = &name,
+	                    .msg_namelen = sizeof name,
+	                    .msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = control,
+	                    .msg_controllen = sizeof control};
 	ssize_t r = recvmsg(fd, &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
 	if (r < 0)
 		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : ERR_SYS;
@@ -772,8 +783,10 @@ static int errq_read(int fd, struct errq *q)
 		if (c->cmsg_len < CMSG_LEN(sizeof q->ee))
 			continue;
 		memcpy(&q->ee, CMSG_DATA(c), sizeof q->ee);
-		q->icmp = q->ee.ee_origin == SO_EE_ORIGIN_ICMP || q->ee.ee_origin == SO_EE_ORIGIN_ICMP6;
-		const struct sockaddr *off = SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c));
+		q->icmp =
+		    q->ee.ee_origin == SO_EE_ORIGIN_ICMP || q->ee.ee_origin == SO_EE_ORIGIN_ICMP6;
+		const struct sockaddr *off =
+		    SO_EE_OFFENDER((struct sock_extended_err *)CMSG_DATA(c));
 		size_t room = c->cmsg_len - CMSG_LEN(sizeof q->ee);
 		if (room >= sizeof(struct sockaddr_in) && off->sa_family != AF_UNSPEC &&
 		    (off->sa_family == AF_INET || room >= sizeof(struct sockaddr_in6)))
@@ -798,8 +811,8 @@ static void icmp_errqueue(struct probe_engine *e, int fi)
 			e->st.stray++;
 			continue;
 		}
-		complete(e, i, outcome, clock_mono_us() - e->slots[i].t_us, q.has_offender ? &q.offender : NULL,
-			 0);
+		complete(e, i, outcome, clock_mono_us() - e->slots[i].t_us,
+		         q.has_offender ? &q.offender : NULL, 0);
 	}
 }
 
@@ -821,14 +834,16 @@ static void icmp_rx(struct probe_engine *e, int fi)
 		}
 		int64_t now = clock_mono_us();
 		for (int j = 0; j < n && !e->closing; j++)
-			icmp_packet(e, fi, r->data[j], r->msg[j].msg_len, (struct sockaddr *)&r->src[j], now);
+			icmp_packet(e, fi, r->data[j], r->msg[j].msg_len,
+			            (struct sockaddr *)&r->src[j], now);
 		if (n < BATCH)
 			break;
 	}
 }
 
 /* Ends TCP probe i whose socket reported er (SO_ERROR, already read) and events. */
-static void tcp_finish(struct probe_engine *e, uint32_t i, int fd, int er, uint32_t events, int64_t now)
+static void tcp_finish(struct probe_engine *e, uint32_t i, int fd, int er, uint32_t events,
+                       int64_t now)
 {
 	struct slot *s = &e->slots[i];
 	int64_t rtt = now - s->t_us;
@@ -900,7 +915,8 @@ static void drive(struct probe_engine *e)
 	for (int fi = 0; fi < 2 && !e->closing; fi++)
 		if (watched[fi])
 			ep_set(e, EPOLL_CTL_ADD, e->icmp[fi].fd,
-			       EPOLLIN | (e->icmp[fi].want_out ? EPOLLOUT : 0u), NIL - (uint32_t)fi);
+			       EPOLLIN | (e->icmp[fi].want_out ? EPOLLOUT : 0u),
+			       NIL - (uint32_t)fi);
 }
 
 static void on_timer(uv_timer_t *t)
@@ -938,8 +954,8 @@ static void on_poll(uv_poll_t *h, int status, int events)
 
 /* ---- public API ----------------------------------------------------------- */
 
-int probe_engine_new(uv_loop_t *loop, const struct probe_engine_config *cfg, struct probe_engine **out,
-		     char *err, size_t errlen)
+int probe_engine_new(uv_loop_t *loop, const struct probe_engine_config *cfg,
+                     struct probe_engine **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	if (!cfg->done) {
@@ -1006,7 +1022,8 @@ int probe_engine_prepare(struct probe_engine *e, int kind, int family, char *err
 	if (kind == PROBE_TCP)
 		return 0; /* one socket per connect, opened when it goes */
 	if (kind != PROBE_ICMP) {
-		snprintf(err, errlen, "the probe engine does not do %s probes", probe_kind_name(kind));
+		snprintf(err, errlen, "the probe engine does not do %s probes",
+		         probe_kind_name(kind));
 		return ERR_INVAL;
 	}
 	return open_icmp(e, family, err, errlen);
@@ -1063,13 +1080,14 @@ int probe_engine_submit(struct probe_engine *e, const struct probe_target *t, si
 			return ERR_INVAL;
 		}
 		if (t[k].kind == PROBE_TCP && !t[k].port) {
-			snprintf(e->errmsg, sizeof e->errmsg, "target %zu (%s): TCP needs a port", k,
-				 addr_format(&t[k].addr, a, sizeof a));
+			snprintf(e->errmsg, sizeof e->errmsg, "target %zu (%s): TCP needs a port",
+			         k, addr_format(&t[k].addr, a, sizeof a));
 			return ERR_INVAL;
 		}
 		if (t[k].kind != PROBE_TCP && t[k].kind != PROBE_ICMP) {
-			snprintf(e->errmsg, sizeof e->errmsg, "target %zu: the engine does not do %s probes", k,
-				 probe_kind_name(t[k].kind));
+			snprintf(e->errmsg, sizeof e->errmsg,
+			         "target %zu: the engine does not do %s probes", k,
+			         probe_kind_name(t[k].kind));
 			return ERR_INVAL;
 		}
 		if (t[k].kind == PROBE_ICMP)
@@ -1092,8 +1110,11 @@ int probe_engine_submit(struct probe_engine *e, const struct probe_target *t, si
 	for (size_t k = 0; k < n; k++) {
 		uint32_t i = take_slot(e);
 		struct slot *s = &e->slots[i];
-		*s = (struct slot){.addr = t[k].addr, .kind = t[k].kind, .port = t[k].port,
-				   .fd = -1, .cookie = t[k].cookie};
+		*s = (struct slot){.addr = t[k].addr,
+		                   .kind = t[k].kind,
+		                   .port = t[k].port,
+		                   .fd = -1,
+		                   .cookie = t[k].cookie};
 		order[k] = i;
 	}
 	if (e->cfg.shuffle)
@@ -1112,7 +1133,7 @@ int probe_engine_submit(struct probe_engine *e, const struct probe_target *t, si
 		s->t_us = now;
 		if (spread)
 			s->t_us += (int64_t)((__int128)spread * (int64_t)k / (int64_t)n) +
-				   (slice ? (int64_t)(rng_next(&e->rng) % (uint64_t)slice) : 0);
+			           (slice ? (int64_t)(rng_next(&e->rng) % (uint64_t)slice) : 0);
 		s->state = S_PENDING;
 		list_push_tail(e, &e->pending, order[k]);
 	}

@@ -12,10 +12,10 @@
  * grows only in submit(), so the hot path never allocates):
  *
  *          submit()                 send (window, budget,     reply / error / RST
- *   FREE ----------> PENDING ------ not-before time) -----> INFLIGHT ---------------> done() -> FREE
- *                       ^                                    |   |
- *                       |           READY <-- timeout, ------+   | timeout, no tries left
- *                       |      (retried first) tries left        +-----------------------> done() -> FREE
+ *   FREE ----------> PENDING ------ not-before time) -----> INFLIGHT ---------------> done() ->
+ * FREE ^                                    |   | |           READY <-- timeout, ------+   |
+ * timeout, no tries left |      (retried first) tries left        +-----------------------> done()
+ * -> FREE
  *
  * PENDING is a FIFO of submissions in order; within one submission the order
  * is shuffled (config.shuffle) and sends are spread over config.spread_us with
@@ -70,14 +70,15 @@ struct probe_done {
 	struct addr addr; /* the target */
 	uint16_t port;
 	uint8_t kind;
-	uint8_t outcome;      /* enum outcome: OK, TIMEOUT, REFUSED, *_UNREACH, ADMIN_PROHIB,
-			       * TTL_EXCEEDED, LOCAL_ERROR */
-	uint8_t attempts;     /* attempts sent (1 + retries used) */
+	uint8_t outcome;  /* enum outcome: OK, TIMEOUT, REFUSED, *_UNREACH, ADMIN_PROHIB,
+	                   * TTL_EXCEEDED, LOCAL_ERROR */
+	uint8_t attempts; /* attempts sent (1 + retries used) */
 	bool has_from;
 	struct addr from;     /* who answered: the target, or the router that sent the ICMP error */
 	int64_t sent_wall_us; /* wall clock (UTC µs) of the first attempt */
-	int64_t rtt_us;       /* of the attempt that got the answer; -1 when none (timeout, local error) */
-	int sys_errno;        /* OUTCOME_LOCAL_ERROR: the errno of the failed system call; else 0 */
+	int64_t
+	    rtt_us;    /* of the attempt that got the answer; -1 when none (timeout, local error) */
+	int sys_errno; /* OUTCOME_LOCAL_ERROR: the errno of the failed system call; else 0 */
 };
 
 /*
@@ -127,14 +128,15 @@ struct probe_engine;
 
 /* Creates an engine on loop (borrowed; must outlive the engine). Opens no
  * socket yet. Returns 0 or ERR_INVAL (bad config, message in err). */
-int probe_engine_new(uv_loop_t *loop, const struct probe_engine_config *cfg, struct probe_engine **out,
-		     char *err, size_t errlen) MUSTCHECK;
+int probe_engine_new(uv_loop_t *loop, const struct probe_engine_config *cfg,
+                     struct probe_engine **out, char *err, size_t errlen) MUSTCHECK;
 
 /* Opens the socket(s) for a kind (PROBE_ICMP / PROBE_TCP) and family now,
  * so that a caller can report a permission problem before it starts. submit()
  * calls this itself. Returns 0, or ERR_PERM / ERR_SYS / ERR_UNSUPPORTED with a
  * message saying what to do in err (e.g. how to allow ICMP sockets). */
-int probe_engine_prepare(struct probe_engine *e, int kind, int family, char *err, size_t errlen) MUSTCHECK;
+int probe_engine_prepare(struct probe_engine *e, int kind, int family, char *err,
+                         size_t errlen) MUSTCHECK;
 
 /* Queues n targets (copied). All or nothing: returns 0, or a negative ERR_*
  * (bad target: ERR_INVAL; socket: as prepare(); engine closing: ERR_STATE)

@@ -44,7 +44,7 @@ uint16_t icmp_checksum(const void *data, size_t n)
 }
 
 int icmp_echo_build(uint8_t *buf, size_t cap, int family, uint16_t id, uint16_t seq,
-		    const void *payload, size_t plen)
+                    const void *payload, size_t plen)
 {
 	if (cap < ICMP_HDR_LEN || plen > cap - ICMP_HDR_LEN)
 		return ERR_TOOBIG;
@@ -89,7 +89,8 @@ int icmp_error_outcome(int family, uint8_t type, uint8_t code)
 		if (type == ICMP6_TIME_EXCEEDED)
 			return OUTCOME_TTL_EXCEEDED;
 		if (type != ICMP6_DEST_UNREACH)
-			return -1; /* packet too big, parameter problem: not an answer about reachability */
+			return -1; /* packet too big, parameter problem: not an answer about
+			              reachability */
 		switch (code) {
 		case 0: /* no route to destination */
 		case 2: /* beyond scope of source address */
@@ -262,7 +263,7 @@ static int parse_icmp(const uint8_t *p, size_t n, int family, struct icmp_msg *o
 	if (outcome < 0)
 		return 0; /* ICMP_MSG_OTHER */
 	int rc = v6 ? quote6(&out->quote, p + ICMP_HDR_LEN, n - ICMP_HDR_LEN)
-		    : quote4(&out->quote, p + ICMP_HDR_LEN, n - ICMP_HDR_LEN);
+	            : quote4(&out->quote, p + ICMP_HDR_LEN, n - ICMP_HDR_LEN);
 	if (rc)
 		return rc;
 	out->kind = ICMP_MSG_ERROR;

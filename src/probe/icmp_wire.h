@@ -58,7 +58,8 @@
 enum icmp_msg_kind {
 	ICMP_MSG_OTHER = 0,    /* anything else (router adverts, echo requests...): ignore */
 	ICMP_MSG_ECHO_REPLY,   /* id, seq, payload are set */
-	ICMP_MSG_ECHO_REQUEST, /* id, seq, payload are set (a quoted probe, or our own looped back) */
+	ICMP_MSG_ECHO_REQUEST, /* id, seq, payload are set (a quoted probe, or our own looped back)
+	                        */
 	ICMP_MSG_ERROR,        /* outcome and quote are set */
 };
 
@@ -80,10 +81,10 @@ struct icmp_quote {
 
 struct icmp_msg {
 	enum icmp_msg_kind kind;
-	uint8_t family;   /* AF_INET or AF_INET6 */
+	uint8_t family; /* AF_INET or AF_INET6 */
 	uint8_t type, code;
-	bool has_ip;      /* the outer IP header was there (raw IPv4): src/dst/ttl are set */
-	struct addr src;  /* sender (the target, or the router that sent the error) */
+	bool has_ip;     /* the outer IP header was there (raw IPv4): src/dst/ttl are set */
+	struct addr src; /* sender (the target, or the router that sent the error) */
 	struct addr dst;
 	uint8_t ttl;
 	/* echo */
@@ -91,7 +92,7 @@ struct icmp_msg {
 	const uint8_t *payload; /* borrowed, points into the input */
 	size_t payload_len;
 	/* error */
-	int outcome;      /* enum outcome (core/obs.h) for ICMP_MSG_ERROR */
+	int outcome; /* enum outcome (core/obs.h) for ICMP_MSG_ERROR */
 	struct icmp_quote quote;
 };
 
@@ -110,7 +111,7 @@ uint16_t icmp_checksum(const void *data, size_t n);
  * over the pseudo-header for raw and ping sockets). Returns the length, or
  * ERR_TOOBIG when cap is too small. */
 int icmp_echo_build(uint8_t *buf, size_t cap, int family, uint16_t id, uint16_t seq,
-		    const void *payload, size_t plen) MUSTCHECK;
+                    const void *payload, size_t plen) MUSTCHECK;
 
 /* Token <-> bytes (ICMP_TOKEN_LEN). token_read returns false unless the
  * bytes are long enough and carry the magic; the caller compares the nonce. */
@@ -122,7 +123,8 @@ bool icmp_token_read(const uint8_t *p, size_t n, struct icmp_token *t);
  * Returns 0 and fills *out (kind may be ICMP_MSG_OTHER), or ERR_TRUNC /
  * ERR_PARSE for bytes that are not a well-formed ICMP message. Checksums are
  * not verified (the kernel did, and ICMPv6's needs the pseudo-header). */
-int icmp_parse(const uint8_t *p, size_t n, int family, bool with_ip, struct icmp_msg *out) MUSTCHECK;
+int icmp_parse(const uint8_t *p, size_t n, int family, bool with_ip,
+               struct icmp_msg *out) MUSTCHECK;
 
 /* Parses a bare ICMP/ICMPv6 echo message (request or reply) starting at its
  * header: what a ping socket's error queue returns as the quoted probe. */

@@ -51,7 +51,8 @@ void probe_result_json(struct buf *b, const struct probe_result *r)
 	json_str(b, r->target);
 	buf_puts(b, ",\"probe\":");
 	json_str(b, probe_kind_name(r->kind));
-	buf_puts(b, r->outcome == OUTCOME_OK ? ",\"ok\":true,\"rtt_ms\":" : ",\"ok\":false,\"rtt_ms\":");
+	buf_puts(b, r->outcome == OUTCOME_OK ? ",\"ok\":true,\"rtt_ms\":"
+	                                     : ",\"ok\":false,\"rtt_ms\":");
 	if (r->rtt_ms >= 0)
 		put_ms(b, r->rtt_ms, 0);
 	else

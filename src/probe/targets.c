@@ -40,8 +40,10 @@ int target_parse(const char *word, struct target_spec *out, char *err, size_t er
 	}
 	if (strchr(word, '/')) {
 		if (prefix_parse(word, &out->prefix)) {
-			snprintf(err, errlen, "'%s' is not a valid CIDR prefix (expected ADDRESS/LENGTH, "
-				 "e.g. 198.51.100.0/24 or 2001:db8::/64)", word);
+			snprintf(err, errlen,
+			         "'%s' is not a valid CIDR prefix (expected ADDRESS/LENGTH, "
+			         "e.g. 198.51.100.0/24 or 2001:db8::/64)",
+			         word);
 			return ERR_PARSE;
 		}
 		prefix_normalize(&out->prefix);
@@ -67,7 +69,7 @@ static struct target_spec *list_push(struct target_list *l)
 }
 
 int target_list_add_arg(struct target_list *l, const char *word, uint32_t pos, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
 	struct target_spec s;
 	char why[256];
@@ -98,7 +100,8 @@ int target_list_read(struct target_list *l, FILE *f, const char *fname, char *er
 	while ((len = getline(&line, &cap, f)) >= 0) {
 		lineno++;
 		if (memchr(line, '\0', (size_t)len)) {
-			snprintf(err, errlen, "%s:%u: a NUL byte (is this a text file?)", fname, lineno);
+			snprintf(err, errlen, "%s:%u: a NUL byte (is this a text file?)", fname,
+			         lineno);
 			rc = ERR_PARSE;
 			goto done;
 		}
@@ -117,8 +120,8 @@ int target_list_read(struct target_list *l, FILE *f, const char *fname, char *er
 		while (*sp && !isspace((unsigned char)*sp))
 			sp++;
 		if (*sp) {
-			snprintf(err, errlen, "%s:%u: one target per line expected, found '%s'", fname,
-				 lineno, p);
+			snprintf(err, errlen, "%s:%u: one target per line expected, found '%s'",
+			         fname, lineno, p);
 			rc = ERR_PARSE;
 			goto done;
 		}
@@ -155,7 +158,8 @@ void target_list_free(struct target_list *l)
 	memset(l, 0, sizeof *l);
 }
 
-char *target_spec_origin(const struct target_list *l, const struct target_spec *s, char *buf, size_t n)
+char *target_spec_origin(const struct target_list *l, const struct target_spec *s, char *buf,
+                         size_t n)
 {
 	char word[PREFIX_STRLEN];
 	const char *w = s->name ? s->name : s->word;
@@ -217,9 +221,11 @@ int ports_parse(const char *s, uint16_t **ports, size_t *n, char *err, size_t er
 		const char *dash = memchr(p, '-', (size_t)(end - p));
 		uint16_t lo, hi;
 		if (dash ? port_num(p, dash, &lo) || port_num(dash + 1, end, &hi) || lo > hi
-			 : port_num(p, end, &lo)) {
-			snprintf(err, errlen, "'%.*s' (at byte %zu of '%s') is not a port (1-65535) or a "
-				 "range LOW-HIGH", (int)(end - p), p, (size_t)(p - s), s);
+		         : port_num(p, end, &lo)) {
+			snprintf(err, errlen,
+			         "'%.*s' (at byte %zu of '%s') is not a port (1-65535) or a "
+			         "range LOW-HIGH",
+			         (int)(end - p), p, (size_t)(p - s), s);
 			rc = ERR_PARSE;
 			goto fail;
 		}

@@ -26,13 +26,13 @@ struct target_spec {
 	char *name;           /* owned; NULL unless the word was a hostname */
 	struct addr *addrs;   /* owned; a name's addresses once resolved */
 	uint32_t naddrs;
-	const char *word;     /* borrowed from argv for command-line specs; else NULL */
+	const char *word; /* borrowed from argv for command-line specs; else NULL */
 };
 
 struct target_list {
 	struct target_spec *v; /* owned */
 	size_t n, cap;
-	char **sources;        /* owned: file names, for messages */
+	char **sources; /* owned: file names, for messages */
 	size_t nsources;
 };
 
@@ -44,19 +44,19 @@ int target_parse(const char *word, struct target_spec *out, char *err, size_t er
 /* Adds one command-line word (argument position pos). On error the message
  * names the argument. */
 int target_list_add_arg(struct target_list *l, const char *word, uint32_t pos, char *err,
-			size_t errlen) MUSTCHECK;
+                        size_t errlen) MUSTCHECK;
 
 /* Reads targets from f, one per line; '#' starts a comment, blank lines are
  * skipped. fname is used in messages ("targets.txt:12: ..."). Returns 0,
  * ERR_PARSE on the first bad line, or ERR_IO. */
 int target_list_read(struct target_list *l, FILE *f, const char *fname, char *err,
-		     size_t errlen) MUSTCHECK;
+                     size_t errlen) MUSTCHECK;
 
 void target_list_free(struct target_list *l);
 
 /* "argument 3 ('10.0.0.0/8')" or "targets.txt:12 ('10.0.0.0/8')" into buf. */
 char *target_spec_origin(const struct target_list *l, const struct target_spec *s, char *buf,
-			 size_t n);
+                         size_t n);
 
 /* Addresses a spec stands for (a prefix's size, saturated; a name's resolved count). */
 uint64_t target_spec_count(const struct target_spec *s);

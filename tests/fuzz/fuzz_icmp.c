@@ -29,18 +29,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t n = size - 1;
 	int family = mode & 1 ? AF_INET6 : AF_INET;
 	struct icmp_msg m;
-	int rc = mode & 4 ? icmp_parse_echo(p, n, family, &m) : icmp_parse(p, n, family, (mode & 2) != 0, &m);
+	int rc = mode & 4 ? icmp_parse_echo(p, n, family, &m)
+	                  : icmp_parse(p, n, family, (mode & 2) != 0, &m);
 	if (rc)
 		return 0;
 	inside(p, n, m.payload, m.payload_len);
 	inside(p, n, m.quote.payload, m.quote.payload_len);
 	struct icmp_token t;
-	if (icmp_token_read(m.payload, m.payload_len, &t) || icmp_token_read(m.quote.payload, m.quote.payload_len, &t)) {
+	if (icmp_token_read(m.payload, m.payload_len, &t) ||
+	    icmp_token_read(m.quote.payload, m.quote.payload_len, &t)) {
 		uint8_t again[ICMP_TOKEN_LEN];
 		struct icmp_token back;
 		icmp_token_write(again, &t);
-		if (!icmp_token_read(again, sizeof again, &back) || back.nonce != t.nonce || back.index != t.index ||
-		    back.tag != t.tag)
+		if (!icmp_token_read(again, sizeof again, &back) || back.nonce != t.nonce ||
+		    back.index != t.index || back.tag != t.tag)
 			abort();
 	}
 	if (m.kind == ICMP_MSG_ERROR && icmp_error_outcome(family, m.type, m.code) != m.outcome)

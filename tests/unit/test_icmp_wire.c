@@ -8,8 +8,7 @@
 #include "probe/icmp_wire.h"
 #include "test.h"
 
-static struct addr A(const char *s)
-{
+static struct addr A(const char *s) {
 	struct addr a;
 	if (addr_parse(s, &a))
 		abort();
@@ -17,8 +16,9 @@ static struct addr A(const char *s)
 }
 
 /* An IPv4 header (20 bytes) + body. Returns the total length. */
-static size_t ip4(uint8_t *out, uint8_t proto, const char *src, const char *dst, uint8_t ttl,
-		  const uint8_t *body, size_t blen)
+static size_t
+ip4(uint8_t *out, uint8_t proto, const char *src, const char *dst, uint8_t ttl, const uint8_t *body,
+    size_t blen)
 {
 	memset(out, 0, 20);
 	out[0] = 0x45;
@@ -35,7 +35,7 @@ static size_t ip4(uint8_t *out, uint8_t proto, const char *src, const char *dst,
 
 /* An IPv6 header (40 bytes) + body. */
 static size_t ip6(uint8_t *out, uint8_t next, const char *src, const char *dst, uint8_t hops,
-		  const uint8_t *body, size_t blen)
+                  const uint8_t *body, size_t blen)
 {
 	memset(out, 0, 40);
 	out[0] = 0x60;
@@ -166,24 +166,48 @@ TEST(test_outcomes)
 		uint8_t type, code;
 		int outcome;
 	} cases[] = {
-		{V4, 3, 0, OUTCOME_NET_UNREACH},   {V4, 3, 1, OUTCOME_HOST_UNREACH},  {V4, 3, 2, OUTCOME_PORT_UNREACH},
-		{V4, 3, 3, OUTCOME_PORT_UNREACH},  {V4, 3, 4, -1},                    {V4, 3, 5, OUTCOME_NET_UNREACH},
-		{V4, 3, 6, OUTCOME_NET_UNREACH},   {V4, 3, 7, OUTCOME_HOST_UNREACH},  {V4, 3, 8, OUTCOME_HOST_UNREACH},
-		{V4, 3, 9, OUTCOME_ADMIN_PROHIB},  {V4, 3, 10, OUTCOME_ADMIN_PROHIB}, {V4, 3, 11, OUTCOME_NET_UNREACH},
-		{V4, 3, 12, OUTCOME_HOST_UNREACH}, {V4, 3, 13, OUTCOME_ADMIN_PROHIB}, {V4, 3, 14, OUTCOME_ADMIN_PROHIB},
-		{V4, 3, 15, OUTCOME_ADMIN_PROHIB}, {V4, 3, 99, OUTCOME_HOST_UNREACH}, {V4, 11, 0, OUTCOME_TTL_EXCEEDED},
-		{V4, 11, 1, OUTCOME_TTL_EXCEEDED}, {V4, 12, 0, -1},                   {V4, 5, 0, -1},
-		{V4, 0, 0, -1},                    {V4, 8, 0, -1},
-		{V6, 1, 0, OUTCOME_NET_UNREACH},   {V6, 1, 1, OUTCOME_ADMIN_PROHIB},  {V6, 1, 2, OUTCOME_NET_UNREACH},
-		{V6, 1, 3, OUTCOME_HOST_UNREACH},  {V6, 1, 4, OUTCOME_PORT_UNREACH},  {V6, 1, 5, OUTCOME_ADMIN_PROHIB},
-		{V6, 1, 6, OUTCOME_ADMIN_PROHIB},  {V6, 1, 7, OUTCOME_NET_UNREACH},   {V6, 3, 0, OUTCOME_TTL_EXCEEDED},
-		{V6, 2, 0, -1},                    {V6, 4, 1, -1},                    {V6, 129, 0, -1},
+	    {V4, 3, 0, OUTCOME_NET_UNREACH},
+	    {V4, 3, 1, OUTCOME_HOST_UNREACH},
+	    {V4, 3, 2, OUTCOME_PORT_UNREACH},
+	    {V4, 3, 3, OUTCOME_PORT_UNREACH},
+	    {V4, 3, 4, -1},
+	    {V4, 3, 5, OUTCOME_NET_UNREACH},
+	    {V4, 3, 6, OUTCOME_NET_UNREACH},
+	    {V4, 3, 7, OUTCOME_HOST_UNREACH},
+	    {V4, 3, 8, OUTCOME_HOST_UNREACH},
+	    {V4, 3, 9, OUTCOME_ADMIN_PROHIB},
+	    {V4, 3, 10, OUTCOME_ADMIN_PROHIB},
+	    {V4, 3, 11, OUTCOME_NET_UNREACH},
+	    {V4, 3, 12, OUTCOME_HOST_UNREACH},
+	    {V4, 3, 13, OUTCOME_ADMIN_PROHIB},
+	    {V4, 3, 14, OUTCOME_ADMIN_PROHIB},
+	    {V4, 3, 15, OUTCOME_ADMIN_PROHIB},
+	    {V4, 3, 99, OUTCOME_HOST_UNREACH},
+	    {V4, 11, 0, OUTCOME_TTL_EXCEEDED},
+	    {V4, 11, 1, OUTCOME_TTL_EXCEEDED},
+	    {V4, 12, 0, -1},
+	    {V4, 5, 0, -1},
+	    {V4, 0, 0, -1},
+	    {V4, 8, 0, -1},
+	    {V6, 1, 0, OUTCOME_NET_UNREACH},
+	    {V6, 1, 1, OUTCOME_ADMIN_PROHIB},
+	    {V6, 1, 2, OUTCOME_NET_UNREACH},
+	    {V6, 1, 3, OUTCOME_HOST_UNREACH},
+	    {V6, 1, 4, OUTCOME_PORT_UNREACH},
+	    {V6, 1, 5, OUTCOME_ADMIN_PROHIB},
+	    {V6, 1, 6, OUTCOME_ADMIN_PROHIB},
+	    {V6, 1, 7, OUTCOME_NET_UNREACH},
+	    {V6, 3, 0, OUTCOME_TTL_EXCEEDED},
+	    {V6, 2, 0, -1},
+	    {V6, 4, 1, -1},
+	    {V6, 129, 0, -1},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		int got = icmp_error_outcome(cases[i].family, cases[i].type, cases[i].code);
 		if (got != cases[i].outcome)
-			T_FAIL("%s type %u code %u: outcome %d, expected %d", cases[i].family == V4 ? "v4" : "v6",
-			       cases[i].type, cases[i].code, got, cases[i].outcome);
+			T_FAIL("%s type %u code %u: outcome %d, expected %d",
+			       cases[i].family == V4 ? "v4" : "v6", cases[i].type, cases[i].code,
+			       got, cases[i].outcome);
 	}
 }
 
@@ -282,7 +306,8 @@ TEST(test_error_quote_icmp6)
 	icmp_token_write(token, &tk);
 	int pn = icmp_echo_build(probe, sizeof probe, AF_INET6, 0x2222, 4, token, sizeof token);
 	CHECK(pn > 0);
-	size_t in = ip6(inner, IPPROTO_ICMPV6, "2001:db8:1::1", "2001:db8:2::9", 63, probe, (size_t)pn);
+	size_t in =
+	    ip6(inner, IPPROTO_ICMPV6, "2001:db8:1::1", "2001:db8:2::9", 63, probe, (size_t)pn);
 	size_t bn = icmp(body, ICMP6_DEST_UNREACH, 3, inner, in);
 	struct icmp_msg m;
 	CHECK_INT(icmp_parse(body, bn, AF_INET6, false, &m), 0);

@@ -105,7 +105,8 @@ TEST(test_submit_errors)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct got g = {0};
-	struct probe_engine *e = engine(&loop, &g, (struct probe_engine_config){.timeout_us = 100000});
+	struct probe_engine *e =
+	    engine(&loop, &g, (struct probe_engine_config){.timeout_us = 100000});
 	struct probe_target t[2] = {{.kind = PROBE_TCP, .port = 1}, {.kind = PROBE_TCP, .port = 0}};
 	CHECK(!addr_parse("127.0.0.1", &t[0].addr) && !addr_parse("127.0.0.1", &t[1].addr));
 	CHECK_INT(probe_engine_submit(e, t, 2), ERR_INVAL); /* port 0 */
@@ -136,7 +137,8 @@ TEST(test_icmp_loopback)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct got g = {.expect = 2001};
-	struct probe_engine *e = engine(&loop, &g, (struct probe_engine_config){.window = 16, .shuffle = true});
+	struct probe_engine *e =
+	    engine(&loop, &g, (struct probe_engine_config){.window = 16, .shuffle = true});
 	struct probe_target *t = calloc(2001, sizeof *t);
 	uint64_t want = 0;
 	for (int i = 0; i < 2000; i++) {
@@ -171,7 +173,8 @@ TEST(test_icmp_rate)
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct got g = {.expect = 300};
-	struct probe_engine *e = engine(&loop, &g, (struct probe_engine_config){.rate_pps = 1000, .burst = 10});
+	struct probe_engine *e =
+	    engine(&loop, &g, (struct probe_engine_config){.rate_pps = 1000, .burst = 10});
 	struct probe_target t[300];
 	for (int i = 0; i < 300; i++)
 		t[i] = icmp_target("127.0.0.1", (uint64_t)i);
@@ -195,7 +198,7 @@ TEST(test_icmp_spread)
 	uv_loop_init(&loop);
 	struct got g = {.expect = 40};
 	struct probe_engine *e =
-		engine(&loop, &g, (struct probe_engine_config){.spread_us = 300000, .shuffle = true});
+	    engine(&loop, &g, (struct probe_engine_config){.spread_us = 300000, .shuffle = true});
 	struct probe_target t[40];
 	for (int i = 0; i < 40; i++)
 		t[i] = icmp_target("127.0.0.1", (uint64_t)i);
@@ -229,18 +232,19 @@ static int listener(int backlog, uint16_t *port)
 TEST(test_tcp_outcomes)
 {
 	uint16_t open_port, closed_port, full_port;
-	int lo = listener(16, &open_port), lc = listener(-1, &closed_port), lf = listener(0, &full_port);
+	int lo = listener(16, &open_port), lc = listener(-1, &closed_port),
+	    lf = listener(0, &full_port);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct got g = {.expect = 5};
 	struct probe_engine *e =
-		engine(&loop, &g, (struct probe_engine_config){.timeout_us = 200000, .retries = 2});
+	    engine(&loop, &g, (struct probe_engine_config){.timeout_us = 200000, .retries = 2});
 	struct probe_target t[5] = {
-		{.kind = PROBE_TCP, .port = open_port, .cookie = 1},
-		{.kind = PROBE_TCP, .port = closed_port, .cookie = 2},
-		{.kind = PROBE_TCP, .port = full_port, .cookie = 3},
-		{.kind = PROBE_TCP, .port = full_port, .cookie = 4},
-		{.kind = PROBE_TCP, .port = full_port, .cookie = 5},
+	    {.kind = PROBE_TCP, .port = open_port, .cookie = 1},
+	    {.kind = PROBE_TCP, .port = closed_port, .cookie = 2},
+	    {.kind = PROBE_TCP, .port = full_port, .cookie = 3},
+	    {.kind = PROBE_TCP, .port = full_port, .cookie = 4},
+	    {.kind = PROBE_TCP, .port = full_port, .cookie = 5},
 	};
 	for (int i = 0; i < 5; i++)
 		CHECK(!addr_parse("127.0.0.1", &t[i].addr));
@@ -271,7 +275,8 @@ TEST(test_close_pending)
 	struct probe_engine *e = engine(&loop, &g, (struct probe_engine_config){.window = 2});
 	struct probe_target t[50];
 	for (int i = 0; i < 50; i++) {
-		t[i] = (struct probe_target){.kind = PROBE_TCP, .port = port, .cookie = (uint64_t)i};
+		t[i] =
+		    (struct probe_target){.kind = PROBE_TCP, .port = port, .cookie = (uint64_t)i};
 		CHECK(!addr_parse("127.0.0.1", &t[i].addr));
 	}
 	CHECK_INT(probe_engine_submit(e, t, 50), 0);
@@ -294,7 +299,8 @@ static void rounds_done(void *ctx, const struct probe_done *d)
 {
 	struct rounds *r = ctx;
 	r->results++;
-	if (d->cookie / 1000 < 5 && d->outcome == OUTCOME_REFUSED && d->attempts == 1 && d->sent_wall_us > 0)
+	if (d->cookie / 1000 < 5 && d->outcome == OUTCOME_REFUSED && d->attempts == 1 &&
+	    d->sent_wall_us > 0)
 		r->per_round[d->cookie / 1000]++;
 	else
 		r->wrong++;
@@ -323,7 +329,8 @@ TEST(test_watcher_rounds)
 	uv_loop_init(&loop);
 	struct rounds r = {0};
 	char err[256];
-	struct probe_engine_config cfg = {.done = rounds_done, .ctx = &r, .spread_us = 20000, .shuffle = true};
+	struct probe_engine_config cfg = {
+	    .done = rounds_done, .ctx = &r, .spread_us = 20000, .shuffle = true};
 	CHECK_INT(probe_engine_new(&loop, &cfg, &r.e, err, sizeof err), 0);
 	for (int k = 0; k < 20; k++) {
 		r.t[k] = (struct probe_target){.kind = PROBE_TCP, .port = port};

@@ -11,34 +11,35 @@ TEST(test_target_words)
 	static const struct {
 		const char *word;
 		int rc;
-		const char *name;   /* expected hostname, or NULL */
-		uint64_t count;     /* addresses */
+		const char *name; /* expected hostname, or NULL */
+		uint64_t count;   /* addresses */
 		const char *first, *last;
 	} cases[] = {
-		{"127.0.0.1", 0, NULL, 1, "127.0.0.1", "127.0.0.1"},
-		{"::1", 0, NULL, 1, "::1", "::1"},
-		{"127.0.0.0/16", 0, NULL, 65536, "127.0.0.0", "127.0.255.255"},
-		{"127.1.2.3/30", 0, NULL, 4, "127.1.2.0", "127.1.2.3"}, /* host bits dropped */
-		{"2001:db8::/126", 0, NULL, 4, "2001:db8::", "2001:db8::3"},
-		{"10.0.0.0/0", 0, NULL, UINT64_C(1) << 32, "0.0.0.0", "255.255.255.255"},
-		{"localhost", 0, "localhost", 0, NULL, NULL},
-		{"ns1.example-1.kp", 0, "ns1.example-1.kp", 0, NULL, NULL},
-		{"127.0.0.256", ERR_PARSE, NULL, 0, NULL, NULL},
-		{"127.0.0.1/33", ERR_PARSE, NULL, 0, NULL, NULL},
-		{"127.0.0.1/", ERR_PARSE, NULL, 0, NULL, NULL},
-		{"/8", ERR_PARSE, NULL, 0, NULL, NULL},
-		{"1.2.3", ERR_PARSE, NULL, 0, NULL, NULL},
-		{"::g", ERR_PARSE, NULL, 0, NULL, NULL},
-		{"a..b", ERR_PARSE, NULL, 0, NULL, NULL},
-		{"host name", ERR_PARSE, NULL, 0, NULL, NULL},
-		{"", ERR_PARSE, NULL, 0, NULL, NULL},
+	    {"127.0.0.1", 0, NULL, 1, "127.0.0.1", "127.0.0.1"},
+	    {"::1", 0, NULL, 1, "::1", "::1"},
+	    {"127.0.0.0/16", 0, NULL, 65536, "127.0.0.0", "127.0.255.255"},
+	    {"127.1.2.3/30", 0, NULL, 4, "127.1.2.0", "127.1.2.3"}, /* host bits dropped */
+	    {"2001:db8::/126", 0, NULL, 4, "2001:db8::", "2001:db8::3"},
+	    {"10.0.0.0/0", 0, NULL, UINT64_C(1) << 32, "0.0.0.0", "255.255.255.255"},
+	    {"localhost", 0, "localhost", 0, NULL, NULL},
+	    {"ns1.example-1.kp", 0, "ns1.example-1.kp", 0, NULL, NULL},
+	    {"127.0.0.256", ERR_PARSE, NULL, 0, NULL, NULL},
+	    {"127.0.0.1/33", ERR_PARSE, NULL, 0, NULL, NULL},
+	    {"127.0.0.1/", ERR_PARSE, NULL, 0, NULL, NULL},
+	    {"/8", ERR_PARSE, NULL, 0, NULL, NULL},
+	    {"1.2.3", ERR_PARSE, NULL, 0, NULL, NULL},
+	    {"::g", ERR_PARSE, NULL, 0, NULL, NULL},
+	    {"a..b", ERR_PARSE, NULL, 0, NULL, NULL},
+	    {"host name", ERR_PARSE, NULL, 0, NULL, NULL},
+	    {"", ERR_PARSE, NULL, 0, NULL, NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct target_spec s;
 		char err[256] = "";
 		int rc = target_parse(cases[i].word, &s, err, sizeof err);
 		if (rc != cases[i].rc) {
-			T_FAIL("'%s': rc %d, expected %d (%s)", cases[i].word, rc, cases[i].rc, err);
+			T_FAIL("'%s': rc %d, expected %d (%s)", cases[i].word, rc, cases[i].rc,
+			       err);
 			continue;
 		}
 		if (rc) {
@@ -65,11 +66,11 @@ TEST(test_target_words)
 TEST(test_target_file)
 {
 	const char *text = "# lab targets\n"
-			   "127.0.0.1\n"
-			   "   \n"
-			   "127.0.0.0/30   # four of them\n"
-			   "localhost\n"
-			   "::1\n";
+	                   "127.0.0.1\n"
+	                   "   \n"
+	                   "127.0.0.0/30   # four of them\n"
+	                   "localhost\n"
+	                   "::1\n";
 	FILE *f = fmemopen((void *)text, strlen(text), "r");
 	struct target_list l = {0};
 	char err[256];
@@ -80,9 +81,11 @@ TEST(test_target_file)
 	CHECK_INT(target_spec_count(&l.v[1]), 4);
 	CHECK_STR(l.v[2].name, "localhost");
 	char origin[128];
-	CHECK_STR(target_spec_origin(&l, &l.v[1], origin, sizeof origin), "t.txt:4 ('127.0.0.0/30')");
+	CHECK_STR(target_spec_origin(&l, &l.v[1], origin, sizeof origin),
+	          "t.txt:4 ('127.0.0.0/30')");
 	CHECK_INT(target_list_add_arg(&l, "10.0.0.1", 3, err, sizeof err), 0);
-	CHECK_STR(target_spec_origin(&l, &l.v[4], origin, sizeof origin), "argument 3 ('10.0.0.1')");
+	CHECK_STR(target_spec_origin(&l, &l.v[4], origin, sizeof origin),
+	          "argument 3 ('10.0.0.1')");
 	CHECK_INT(target_list_add_arg(&l, "10.0.0.300", 4, err, sizeof err), ERR_PARSE);
 	CHECK(strstr(err, "argument 4") && strstr(err, "10.0.0.300"));
 	target_list_free(&l);
@@ -90,16 +93,17 @@ TEST(test_target_file)
 	static const struct {
 		const char *text, *want;
 	} bad[] = {
-		{"127.0.0.1\n127.0.0.0/99\n", "t.txt:2: '127.0.0.0/99' is not a valid CIDR prefix"},
-		{"127.0.0.1 127.0.0.2\n", "t.txt:1: one target per line expected"},
-		{"\n\n# x\nno_such host!\n", "t.txt:4: "},
+	    {"127.0.0.1\n127.0.0.0/99\n", "t.txt:2: '127.0.0.0/99' is not a valid CIDR prefix"},
+	    {"127.0.0.1 127.0.0.2\n", "t.txt:1: one target per line expected"},
+	    {"\n\n# x\nno_such host!\n", "t.txt:4: "},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		f = fmemopen((void *)bad[i].text, strlen(bad[i].text), "r");
 		struct target_list b = {0};
 		CHECK_INT(target_list_read(&b, f, "t.txt", err, sizeof err), ERR_PARSE);
 		if (strncmp(err, bad[i].want, strlen(bad[i].want)))
-			T_FAIL("bad file %zu: '%s', expected it to start with '%s'", i, err, bad[i].want);
+			T_FAIL("bad file %zu: '%s', expected it to start with '%s'", i, err,
+			       bad[i].want);
 		fclose(f);
 		target_list_free(&b);
 	}
@@ -121,20 +125,20 @@ TEST(test_ports)
 		size_t n;
 		uint16_t first, last;
 	} cases[] = {
-		{"80", 0, 1, 80, 80},
-		{"22,80,443", 0, 3, 22, 443},
-		{"443,22,80,22", 0, 3, 22, 443}, /* sorted, no duplicates */
-		{"1-65535", 0, 65535, 1, 65535},
-		{"22,8000-8010", 0, 12, 22, 8010},
-		{"0", ERR_PARSE, 0, 0, 0},
-		{"65536", ERR_PARSE, 0, 0, 0},
-		{"10-5", ERR_PARSE, 0, 0, 0},
-		{"80,", ERR_PARSE, 0, 0, 0},
-		{",80", ERR_PARSE, 0, 0, 0},
-		{"http", ERR_PARSE, 0, 0, 0},
-		{"1-2-3", ERR_PARSE, 0, 0, 0},
-		{"", ERR_PARSE, 0, 0, 0},
-		{"0080", 0, 1, 80, 80},
+	    {"80", 0, 1, 80, 80},
+	    {"22,80,443", 0, 3, 22, 443},
+	    {"443,22,80,22", 0, 3, 22, 443}, /* sorted, no duplicates */
+	    {"1-65535", 0, 65535, 1, 65535},
+	    {"22,8000-8010", 0, 12, 22, 8010},
+	    {"0", ERR_PARSE, 0, 0, 0},
+	    {"65536", ERR_PARSE, 0, 0, 0},
+	    {"10-5", ERR_PARSE, 0, 0, 0},
+	    {"80,", ERR_PARSE, 0, 0, 0},
+	    {",80", ERR_PARSE, 0, 0, 0},
+	    {"http", ERR_PARSE, 0, 0, 0},
+	    {"1-2-3", ERR_PARSE, 0, 0, 0},
+	    {"", ERR_PARSE, 0, 0, 0},
+	    {"0080", 0, 1, 80, 80},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		uint16_t *p = NULL;
@@ -169,7 +173,7 @@ TEST(test_rate_gate)
 	CHECK_INT(rate_gate_avail(&g, 5500), 5);
 	rate_gate_take(&g, 5);
 	CHECK_INT(rate_gate_wait_us(&g, 5500, 1), 500); /* the half token left counts */
-	CHECK_INT(rate_gate_avail(&g, 10000000), 10);  /* never more than the bucket */
+	CHECK_INT(rate_gate_avail(&g, 10000000), 10);   /* never more than the bucket */
 	/* over a long run the rate holds: 1 s at 1000 pps gives ~1000 tokens */
 	rate_gate_init(&g, 1000, 10, 0);
 	rate_gate_take(&g, 10);
