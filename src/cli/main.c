@@ -9,7 +9,7 @@
 
 static const struct cli_command commands[] = {
 	{"version", cmd_version, "print the version"},
-	{"probe", cmd_probe_app, "probe a target once (or N times): --http, --dns, --smtp"},
+	{"probe", cmd_probe, "probe targets once: --icmp, --tcp PORTS, --http, --dns, --smtp"},
 	{"mrt", cmd_mrt, "print MRT routing archives like bgpdump -m (or JSON)"},
 	{"bgp", cmd_bgp, "BGP visibility of watched prefixes (archives, live collector)"},
 };

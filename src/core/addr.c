@@ -27,6 +27,20 @@ int addr_parse(const char *s, struct addr *out)
 
 char *addr_format(const struct addr *a, char *buf, size_t n)
 {
+	if (a->family == AF_INET && n >= 16) {
+		/* dotted quad without sprintf (glibc's inet_ntop uses it): scans print many */
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->bytes[i];
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	if (!inet_ntop(a->family == AF_INET ? AF_INET : AF_INET6, a->bytes, buf, (socklen_t)n))
 		snprintf(buf, n, "?");
 	return buf;
