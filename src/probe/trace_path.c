@@ -420,7 +420,7 @@ void trace_result_summary(const struct trace_result *r, char *out, size_t n)
 	char a[ADDR_STRLEN];
 	addr_format(&r->stop_addr, a, sizeof a);
 	if (r->reached && r->outcome == OUTCOME_OK)
-		snprintf(out, n, "reached in %d hops", r->stop_ttl);
+		snprintf(out, n, "reached in %d hop%s", r->stop_ttl, r->stop_ttl == 1 ? "" : "s");
 	else if (r->reached)
 		snprintf(out, n, "the destination answered %s at hop %d", outcome_code(r->outcome),
 		         r->stop_ttl);

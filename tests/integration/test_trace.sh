@@ -1,0 +1,357 @@
+#!/usr/bin/env bash
+# `blackout probe --trace` through routers in network namespaces made here.
+#
+# Chain (hop addresses are the routers' own source for errors sent to MON):
+#   MON m0 198.51.100.1/30 2001:db8:1::1 -- R1 198.51.100.2 2001:db8:1::2      (hop 1)
+#   R1 203.0.113.1/30 2001:db8:2::1      -- R2 203.0.113.2 2001:db8:2::2      (hop 2)
+#   R2 203.0.113.5/30 2001:db8:3::1      -- R3 203.0.113.6 2001:db8:3::2
+#   R3 lo 203.0.113.100, 2001:db8:ff::1: the destination                     (hop 3)
+#   203.0.113.200, 2001:db8:ee::1: R2 routes them to R3, which has no route:
+#   net-unreachable from R3 (hop 3: 203.0.113.6, 2001:db8:3::2)
+# Paris lab (per-flow multipath in P1, fib_multipath_hash_policy=1):
+#   PMON 198.51.100.9 -- P1 .10 --+-- A1 .14 -- A2 .18 --+-- P4 lo 203.0.113.150, 2001:db8:fe::1
+#                                 +-- B1 .26 -- B2 .30 --+
+# Namespaces bo-trace-$$-*, removed at exit. Root only; skipped otherwise.
+# Probes run inside MON/PMON only (ip netns exec), towards lab addresses only.
+. "$TOP/tests/lib.sh"
+if [ "$(id -u)" != 0 ] || ! command -v ip >/dev/null || ! command -v nft >/dev/null; then
+	skip "trace" "needs root, ip and nft"
+	finish
+fi
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+P=bo-trace-$$
+ALL_NS=()
+ns_add() { # NAME...: namespaces with lo up, forwarding, no ICMP rate limits
+	local n
+	for n in "$@"; do
+		ip netns add "$P-$n" || return 1
+		ALL_NS+=("$P-$n")
+		at_exit "ip netns del $P-$n"
+		ip netns exec "$P-$n" sysctl -qw net.ipv6.conf.all.accept_dad=0 \
+			net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.keep_addr_on_down=1 \
+			net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+			net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 \
+			net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 || return 1
+		ip netns exec "$P-$n" sysctl -qw net.ipv4.icmp_msgs_per_sec=100000 \
+			net.ipv4.icmp_msgs_burst=10000 2>/dev/null
+		ip -n "$P-$n" link set lo up
+	done
+}
+# link A IFA ADDR4/LEN ADDR6/64 B IFB ADDR4/LEN ADDR6/64
+link() {
+	ip -n "$P-$1" link add "$2" type veth peer name "$6" netns "$P-$5" || return 1
+	ip -n "$P-$1" addr add "$3" dev "$2"
+	ip -n "$P-$1" addr add "$4" dev "$2" nodad
+	ip -n "$P-$5" addr add "$7" dev "$6"
+	ip -n "$P-$5" addr add "$8" dev "$6" nodad
+	ip -n "$P-$1" link set "$2" up
+	ip -n "$P-$5" link set "$6" up
+}
+r() { local n=$1; shift; ip -n "$P-$n" route add "$@"; }
+r6() { local n=$1; shift; ip -n "$P-$n" -6 route add "$@"; }
+in_ns() { local n=$1; shift; ip netns exec "$P-$n" "$@"; }
+mon() { in_ns mon "$@"; }
+
+chain_up() {
+	ns_add mon r1 r2 r3 || return 1
+	link mon m0 198.51.100.1/30 2001:db8:1::1/64 r1 a0 198.51.100.2/30 2001:db8:1::2/64 || return 1
+	link r1 b0 203.0.113.1/30 2001:db8:2::1/64 r2 a0 203.0.113.2/30 2001:db8:2::2/64 || return 1
+	link r2 b0 203.0.113.5/30 2001:db8:3::1/64 r3 a0 203.0.113.6/30 2001:db8:3::2/64 || return 1
+	ip -n "$P-r3" addr add 203.0.113.100/32 dev lo
+	ip -n "$P-r3" addr add 2001:db8:ff::1/128 dev lo
+	r mon 203.0.113.0/24 via 198.51.100.2 && r6 mon 2001:db8::/32 via 2001:db8:1::2 &&
+		r r1 203.0.113.0/24 via 203.0.113.2 && r6 r1 2001:db8::/32 via 2001:db8:2::2 &&
+		r r2 198.51.100.0/24 via 203.0.113.1 && r6 r2 2001:db8:1::/64 via 2001:db8:2::1 &&
+		r r2 203.0.113.100/32 via 203.0.113.6 && r6 r2 2001:db8:ff::/48 via 2001:db8:3::2 &&
+		r r2 203.0.113.128/25 via 203.0.113.6 && r6 r2 2001:db8:ee::/48 via 2001:db8:3::2 &&
+		r r3 198.51.100.0/24 via 203.0.113.5 && r3_back6 || return 1
+	# neighbours resolved before anything is timed
+	wait_for 10 mon ping -c1 -W1 203.0.113.100 && wait_for 10 mon ping -6 -c1 -W1 2001:db8:ff::1
+}
+r3_back6() { r6 r3 2001:db8:1::/64 via 2001:db8:3::1 && r6 r3 2001:db8:2::/64 via 2001:db8:3::1; }
+
+if ! chain_up; then
+	fail "trace lab" "could not build the namespaces"
+	finish
+fi
+
+# hops JSON: "TTL ADDR OUTCOME PREFIX FROM" per hop (ADDR "-" when silent;
+# PREFIX "-" when not watched; FROM the distinct answerers, comma-separated)
+hops() {
+	"$PY" -c '
+import json, sys
+for line in sys.stdin:
+    line = line.strip()
+    if not line.startswith("{"):
+        continue
+    r = json.loads(line)
+    d = r["detail"]
+    print("result", r["error"] or "ok", "reached" if d["reached"] else "not-reached", d["stop_ttl"], d["stop_addr"], ",".join(d["key_routers"]) or "-")
+    for h in d["hops"]:
+        froms = sorted(set(a for a in h.get("from", [h["addr"]]) if a))
+        print(h["ttl"], h["addr"] or "-", h["outcome"], h.get("prefix", "-"), ",".join(froms) or "-", len(h["rtt_ms"]))
+'
+}
+T=(--timeout 1500 --attempts 3)
+
+# 1. every variant reaches the destination, hops in order, over IPv4 and IPv6
+for proto in icmp udp tcp; do
+	out=$(mon "$BLACKOUT" probe --trace --proto "$proto" "${T[@]}" --json 203.0.113.100 2>&1)
+	rc=$?
+	expect_eq "$proto v4: exit 0 when the destination answers" "$rc" 0
+	expect_eq "$proto v4: hops" "$(hops <<<"$out")" "result ok reached 3 203.0.113.100 -
+1 198.51.100.2 ttl-exceeded - 198.51.100.2 3
+2 203.0.113.2 ttl-exceeded - 203.0.113.2 3
+3 203.0.113.100 ok - 203.0.113.100 3"
+	out=$(mon "$BLACKOUT" probe --trace --proto "$proto" "${T[@]}" --json 2001:db8:ff::1 2>&1)
+	expect_eq "$proto v6: exit 0" "$?" 0
+	expect_eq "$proto v6: hops" "$(hops <<<"$out")" "result ok reached 3 2001:db8:ff::1 -
+1 2001:db8:1::2 ttl-exceeded - 2001:db8:1::2 3
+2 2001:db8:2::2 ttl-exceeded - 2001:db8:2::2 3
+3 2001:db8:ff::1 ok - 2001:db8:ff::1 3"
+done
+
+# 2. text output: one line per hop, like traceroute, then the result line
+out=$(mon "$BLACKOUT" probe --trace --proto udp "${T[@]}" --prefix 203.0.113.0/30 203.0.113.100 2>&1)
+hop_lines=$(grep -cE '^ ?[0-9]+  ' <<<"$out")
+expect_eq "text: one line per hop" "$hop_lines" 3
+case "$out" in
+"trace to 203.0.113.100, udp port 33434 from 198.51.100.1, 30 hops max, 3 probes per hop"*) ok "text: header" ;;
+*) fail "text: header" "$out" ;;
+esac
+check "text: hop 2 marked as watched" grep -qE '^ 2  203\.0\.113\.2  [0-9.]+ ms  [0-9.]+ ms  [0-9.]+ ms  \[watched 203\.0\.113\.0/30\]$' <<<"$out"
+check "text: hop 1 not marked" grep -qE '^ 1  198\.51\.100\.2  [0-9.]+ ms  [0-9.]+ ms  [0-9.]+ ms$' <<<"$out"
+check "text: hop 3 not marked" grep -qE '^ 3  203\.0\.113\.100( +[0-9.]+ ms){3}$' <<<"$out"
+check "text: result line" grep -qE '^203\.0\.113\.100 +ok +[0-9.]+ ms  reached in 3 hops$' <<<"$out"
+
+# 3. --prefix marks the hops inside it; key routers exclude the destination
+out=$(mon "$BLACKOUT" probe --trace --proto tcp "${T[@]}" --json --prefix 203.0.113.0/24 \
+	--prefix 192.0.2.0/24 203.0.113.100 2>&1)
+expect_eq "prefix v4: hops 2, 3 inside" "$(hops <<<"$out")" "result ok reached 3 203.0.113.100 203.0.113.2
+1 198.51.100.2 ttl-exceeded - 198.51.100.2 3
+2 203.0.113.2 ttl-exceeded 203.0.113.0/24 203.0.113.2 3
+3 203.0.113.100 ok 203.0.113.0/24 203.0.113.100 3"
+out=$(mon "$BLACKOUT" probe --trace --proto icmp "${T[@]}" --json --prefix 2001:db8:2::/64 2001:db8:ff::1 2>&1)
+expect_eq "prefix v6: hop 2 inside" "$(hops <<<"$out")" "result ok reached 3 2001:db8:ff::1 2001:db8:2::2
+1 2001:db8:1::2 ttl-exceeded - 2001:db8:1::2 3
+2 2001:db8:2::2 ttl-exceeded 2001:db8:2::/64 2001:db8:2::2 3
+3 2001:db8:ff::1 ok - 2001:db8:ff::1 3"
+
+# 4. a silent hop: R2 drops the time-exceeded it sends; the trace goes on
+in_ns r2 nft -f - <<'NFT'
+table inet bo_trace {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		icmp type time-exceeded drop
+		icmpv6 type time-exceeded drop
+	}
+}
+NFT
+for proto in icmp udp tcp; do
+	out=$(mon "$BLACKOUT" probe --trace --proto "$proto" --timeout 800 --json 203.0.113.100 2>&1)
+	expect_eq "silent hop $proto v4" "$(hops <<<"$out")" "result ok reached 3 203.0.113.100 -
+1 198.51.100.2 ttl-exceeded - 198.51.100.2 3
+2 - timeout - - 3
+3 203.0.113.100 ok - 203.0.113.100 3"
+done
+out=$(mon "$BLACKOUT" probe --trace --proto udp --timeout 800 2001:db8:ff::1 2>&1)
+check "silent hop v6 text: * * *" grep -qE '^ 2  \* \* \*$' <<<"$out"
+check "silent hop v6 text: reached" grep -qE '^ 3  2001:db8:ff::1( +[0-9.]+ ms){3}$' <<<"$out"
+# silent from hop 2 on (R2 and R3 drop): --gap 2 gives up after hops 2 and 3
+in_ns r3 nft -f - <<'NFT'
+table inet bo_trace {
+	chain in {
+		type filter hook input priority 0; policy accept;
+		ip daddr 203.0.113.100 drop
+	}
+}
+NFT
+out=$(mon "$BLACKOUT" probe --trace --proto icmp --timeout 500 --gap 2 --json 203.0.113.100 2>&1)
+rc=$?
+expect_eq "gap limit: exit 1" "$rc" 1
+expect_eq "gap limit: stops 2 silent hops past hop 1" "$(hops <<<"$out")" "result timeout not-reached 1 198.51.100.2 -
+1 198.51.100.2 ttl-exceeded - 198.51.100.2 3
+2 - timeout - - 3
+3 - timeout - - 3"
+in_ns r2 nft delete table inet bo_trace
+in_ns r3 nft delete table inet bo_trace
+
+# 5. behind a missing route: the path stops at R3 with net-unreachable.
+# (IPv4's route errors are limited to a burst of 5 then 1/s per source by a
+# global knob: one run, the first TTL to reach R3 uses three of them)
+out=$(mon "$BLACKOUT" probe --trace --proto udp "${T[@]}" --json 203.0.113.200 2>&1)
+rc=$?
+expect_eq "missing route v4: exit 1" "$rc" 1
+expect_eq "missing route v4: stops at R3" "$(hops <<<"$out")" "result net-unreachable not-reached 3 203.0.113.6 -
+1 198.51.100.2 ttl-exceeded - 198.51.100.2 3
+2 203.0.113.2 ttl-exceeded - 203.0.113.2 3
+3 203.0.113.6 net-unreachable - 203.0.113.6 3"
+out=$(mon "$BLACKOUT" probe --trace --proto tcp "${T[@]}" 2001:db8:ee::1 2>&1)
+check "missing route v6 text: !N from R3" grep -qE '^ 3  2001:db8:3::2  [0-9.]+ ms !N  [0-9.]+ ms !N  [0-9.]+ ms !N$' <<<"$out"
+check "missing route v6: result line" grep -qE '^2001:db8:ee::1 +net-unreachable +- ms  the path stops at hop 3 \(2001:db8:3::2\): net-unreachable$' <<<"$out"
+
+# 6. bad input and no permission: exit 2 with a clear message, nothing sent
+err=$(mon "$BLACKOUT" probe --trace --proto sctp 203.0.113.100 2>&1)
+expect_eq "bad --proto: exit 2" "$?" 2
+case "$err" in *"--proto: 'sctp' is not icmp, udp or tcp"*) ok "bad --proto: message" ;; *) fail "bad --proto: message" "$err" ;; esac
+err=$(mon "$BLACKOUT" probe --trace --prefix 203.0.113.0/33 203.0.113.100 2>&1)
+expect_eq "bad --prefix: exit 2" "$?" 2
+err=$(mon "$BLACKOUT" probe --trace 2>&1)
+expect_eq "no target: exit 2" "$?" 2
+if command -v setpriv >/dev/null && setpriv --reuid=65534 --regid=65534 --clear-groups test -x "$BLACKOUT"; then
+	err=$(mon setpriv --reuid=65534 --regid=65534 --clear-groups "$BLACKOUT" probe --trace 203.0.113.100 2>&1)
+	expect_eq "no raw sockets: exit 2" "$?" 2
+	case "$err" in
+	*"traceroute needs a raw ICMP socket for IPv4, which needs root or CAP_NET_RAW"*"setcap cap_net_raw+ep"*)
+		ok "no raw sockets: message says how to allow it" ;;
+	*) fail "no raw sockets: message says how to allow it" "$err" ;;
+	esac
+else
+	skip "no raw sockets" "cannot run $BLACKOUT as nobody"
+fi
+
+# 7. Paris: one flow per trace. Two equal-cost paths with per-flow hashing
+# in P1; every probe of one trace must take one of them, while different
+# flows (source ports) must use both (or the check below proves nothing).
+paris_up() {
+	ns_add pmon p1 a1 a2 b1 b2 p4 || return 1
+	link pmon m0 198.51.100.9/30 2001:db8:21::1/64 p1 a0 198.51.100.10/30 2001:db8:21::2/64 &&
+		link p1 ba 198.51.100.13/30 2001:db8:22::1/64 a1 a0 198.51.100.14/30 2001:db8:22::2/64 &&
+		link a1 b0 198.51.100.17/30 2001:db8:23::1/64 a2 a0 198.51.100.18/30 2001:db8:23::2/64 &&
+		link a2 b0 198.51.100.21/30 2001:db8:24::1/64 p4 ia 198.51.100.22/30 2001:db8:24::2/64 &&
+		link p1 bb 198.51.100.25/30 2001:db8:25::1/64 b1 a0 198.51.100.26/30 2001:db8:25::2/64 &&
+		link b1 b0 198.51.100.29/30 2001:db8:26::1/64 b2 a0 198.51.100.30/30 2001:db8:26::2/64 &&
+		link b2 b0 198.51.100.33/30 2001:db8:27::1/64 p4 ib 198.51.100.34/30 2001:db8:27::2/64 || return 1
+	ip -n "$P-p4" addr add 203.0.113.150/32 dev lo
+	ip -n "$P-p4" addr add 2001:db8:fe::1/128 dev lo
+	in_ns p1 sysctl -qw net.ipv4.fib_multipath_hash_policy=1 net.ipv6.fib_multipath_hash_policy=1 || return 1
+	# a fixed hash seed: which port goes which way is the same every run
+	in_ns p1 sysctl -qw net.ipv4.fib_multipath_hash_seed=12345 2>/dev/null
+	r pmon 203.0.113.0/24 via 198.51.100.10 && r6 pmon 2001:db8::/32 via 2001:db8:21::2 &&
+		r p1 203.0.113.150/32 nexthop via 198.51.100.14 nexthop via 198.51.100.26 &&
+		r6 p1 2001:db8:fe::/48 nexthop via 2001:db8:22::2 dev ba nexthop via 2001:db8:25::2 dev bb &&
+		r a1 203.0.113.150/32 via 198.51.100.18 && r6 a1 2001:db8:fe::/48 via 2001:db8:23::2 &&
+		r a1 default via 198.51.100.13 && r6 a1 default via 2001:db8:22::1 &&
+		r a2 203.0.113.150/32 via 198.51.100.22 && r6 a2 2001:db8:fe::/48 via 2001:db8:24::2 &&
+		r a2 default via 198.51.100.17 && r6 a2 default via 2001:db8:23::1 &&
+		r b1 203.0.113.150/32 via 198.51.100.30 && r6 b1 2001:db8:fe::/48 via 2001:db8:26::2 &&
+		r b1 default via 198.51.100.25 && r6 b1 default via 2001:db8:25::1 &&
+		r b2 203.0.113.150/32 via 198.51.100.34 && r6 b2 2001:db8:fe::/48 via 2001:db8:27::2 &&
+		r b2 default via 198.51.100.29 && r6 b2 default via 2001:db8:26::1 &&
+		r p4 default via 198.51.100.21 && r6 p4 default via 2001:db8:24::1 || return 1
+	wait_for 10 in_ns pmon ping -c1 -W1 203.0.113.150 && wait_for 10 in_ns pmon ping -6 -c1 -W1 2001:db8:fe::1
+}
+# paris_check LABEL DST BRANCH_A BRANCH_B NEED_BOTH JSON-lines: every trace reached,
+# all attempts of hops 2 and 3 from one branch (A: "h2 h3" or B)
+paris_check() {
+	"$PY" - "$@" <<'PY'
+import json, sys
+label, dst, a, b, need_both = sys.argv[1:6]
+branches = {tuple(a.split()): "a", tuple(b.split()): "b"}
+used, bad, n = set(), [], 0
+for line in open(sys.argv[6]):
+    if not line.startswith("{"):
+        continue
+    n += 1
+    d = json.loads(line)["detail"]
+    h = {x["ttl"]: x for x in d["hops"]}
+    froms = lambda t: set(f for f in h[t].get("from", [h[t]["addr"]]) if f) if t in h else set()
+    f2, f3 = froms(2), froms(3)
+    if not d["reached"] or len(f2) != 1 or len(f3) != 1:
+        bad.append("sport %s: hop 2 %s, hop 3 %s, reached %s" % (d.get("sport"), sorted(f2), sorted(f3), d["reached"]))
+        continue
+    key = (f2.pop(), f3.pop())
+    if key not in branches:
+        bad.append("sport %s: hops 2-3 %s cross the branches" % (d.get("sport"), key))
+        continue
+    used.add(branches[key])
+if n == 0 or bad:
+    print("not ok - %s: %d traces; %s" % (label, n, "; ".join(bad[:4])))
+elif need_both == "yes" and len(used) < 2:
+    print("not ok - %s: all %d flows took branch %s: the multipath is not per flow here" % (label, n, used))
+else:
+    print("ok - %s: %d traces, each on one path (branches used: %s)" % (label, n, ",".join(sorted(used))))
+PY
+}
+if ! paris_up; then
+	fail "paris lab" "could not build the namespaces"
+	finish
+fi
+tmp=$(tmpdir)
+for fam in 4 6; do
+	if [ $fam = 4 ]; then dst=203.0.113.150 A="198.51.100.14 198.51.100.18" B="198.51.100.26 198.51.100.30"
+	else dst=2001:db8:fe::1 A="2001:db8:22::2 2001:db8:23::2" B="2001:db8:25::2 2001:db8:26::2"; fi
+	for proto in udp tcp icmp; do
+		: >"$tmp/p"
+		for i in $(seq 0 15); do
+			in_ns pmon "$BLACKOUT" probe --trace --proto "$proto" --sport $((33000 + 7 * i)) \
+				--timeout 1500 --json "$dst" >>"$tmp/p" 2>&1
+		done
+		# Linux hashes ICMP without its identifier: every ICMP flow takes one branch
+		both=yes
+		[ $proto = icmp ] && both=no
+		paris_check "paris $proto v$fam" "$dst" "$A" "$B" "$both" "$tmp/p"
+	done
+done
+
+# 8. on the wire: every probe of a trace has the same flow fields (addresses,
+# protocol, traffic class, IPv6 flow label, ports / ICMP type+code+checksum+id)
+# and differs only in TTL and identifier. Captured in P1, on the link from PMON.
+for fam in 4 6; do
+	[ $fam = 4 ] && dst=203.0.113.150 || dst=2001:db8:fe::1
+	for proto in icmp udp tcp; do
+		in_ns p1 timeout 20 "$PY" - "$fam" "$proto" "$tmp/wire" <<'PY' &
+import socket, struct, sys, time, os
+fam, proto, out = sys.argv[1], sys.argv[2], sys.argv[3]
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
+s.bind(("a0", 0))
+s.settimeout(0.2)
+open(out + ".ready", "w").close()
+pnum = {"icmp": 1 if fam == "4" else 58, "udp": 17, "tcp": 6}[proto]
+flows, ttls, ids, end = set(), [], set(), time.time() + 15
+while time.time() < end and not os.path.exists(out + ".stop"):
+    try:
+        f = s.recv(2048)
+    except socket.timeout:
+        continue
+    et = struct.unpack("!H", f[12:14])[0]
+    ip = f[14:]
+    if fam == "4" and et == 0x0800 and ip[9] == pnum and ip[12:16] == bytes([198, 51, 100, 9]):
+        l4 = ip[(ip[0] & 15) * 4:]
+        hdr = (ip[1], ip[9], ip[12:20])
+        ttl = ip[8]
+    elif fam == "6" and et == 0x86dd and ip[6] == pnum and ip[8:24] == socket.inet_pton(socket.AF_INET6, "2001:db8:21::1"):
+        l4 = ip[40:]
+        hdr = (ip[0:4], ip[6], ip[8:40])  # version, traffic class, flow label; next header; addresses
+        ttl = ip[7]
+    else:
+        continue
+    if proto == "icmp" and l4[0] not in (8, 128):
+        continue
+    if proto == "tcp" and l4[13] != 2:
+        continue  # our SYNs only, not the kernel's resets
+    flow_len = 4 if proto == "tcp" else 6
+    ident = l4[4:8] if proto == "tcp" else l4[6:8]
+    flows.add((hdr, l4[:flow_len]))
+    ttls.append(ttl)
+    ids.add(ident)
+with open(out, "w") as o:
+    o.write("%d %d %d %d\n" % (len(ttls), len(flows), len(set(ttls)), len(ids)))
+PY
+		cap=$!
+		wait_for 10 test -e "$tmp/wire.ready"
+		in_ns pmon "$BLACKOUT" probe --trace --proto "$proto" --json "$dst" >/dev/null 2>&1
+		touch "$tmp/wire.stop"
+		wait $cap
+		read -r npk nflows nttl nids <"$tmp/wire" 2>/dev/null || npk=0
+		# 4 hops x 3 attempts seen (>= 9: probes past the destination may be cancelled unsent)
+		if [ "${npk:-0}" -ge 9 ] && [ "$nflows" = 1 ] && [ "$nttl" -ge 3 ] && [ "$nids" = "$npk" ]; then
+			ok "wire $proto v$fam: $npk probes, one flow, $nttl TTLs, distinct identifiers"
+		else
+			fail "wire $proto v$fam" "$npk probes, $nflows flows, $nttl TTLs, $nids identifiers"
+		fi
+		rm -f "$tmp/wire" "$tmp/wire.ready" "$tmp/wire.stop"
+	done
+done
+finish
