@@ -204,6 +204,8 @@ void trace_path_result(const struct trace_path *t, const struct addr *dst,
 	for (uint32_t i = 0; i < t->n; i++)
 		if (t->p[i].state == TRACE_P_DONE && trace_path_ttl(t, i) > last)
 			last = trace_path_ttl(t, i);
+	if (t->stop_ttl && last > t->stop_ttl)
+		last = t->stop_ttl; /* answers above it came before the lower stop */
 	out->first_ttl = t->cfg.first_ttl;
 	out->max_ttl = t->cfg.max_ttl;
 	out->attempts = t->cfg.attempts;
