@@ -51,6 +51,19 @@ for proto in icmp udp tcp; do
 3 2001:db8:ff::1 ok - 2001:db8:ff::1 3"
 done
 
+# TCP to an open port: the SYN-ACK is the destination's answer (above: RST)
+if listen_r3 8080; then
+	for dst in 203.0.113.100 2001:db8:ff::1; do
+		out=$(mon "$BLACKOUT" probe --trace --proto tcp --port 8080 "${T[@]}" --json "$dst" 2>&1)
+		case "$(hops <<<"$out")" in
+		"result ok reached 3 $dst -"*"3 $dst ok - $dst 3") ok "tcp syn-ack $dst" ;;
+		*) fail "tcp syn-ack $dst" "$out" ;;
+		esac
+	done
+else
+	fail "tcp syn-ack" "no listener in R3"
+fi
+
 # 2. text output: one line per hop, like traceroute, then the result line
 out=$(mon "$BLACKOUT" probe --trace --proto udp "${T[@]}" --prefix 203.0.113.0/30 203.0.113.100 2>&1)
 hop_lines=$(grep -cE '^ ?[0-9]+  ' <<<"$out")

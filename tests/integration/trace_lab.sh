@@ -63,6 +63,18 @@ chain_up() {
 	# neighbours resolved before anything is timed
 	wait_for 10 mon ping -c1 -W1 203.0.113.100 && wait_for 10 mon ping -6 -c1 -W1 2001:db8:ff::1
 }
+# listen_r3 PORT: a TCP listener on the destination (both families), for SYN-ACKs
+listen_r3() {
+	in_ns r3 timeout 120 "$PY" -c '
+import socket, sys, time
+port = int(sys.argv[1])
+s4 = socket.socket(socket.AF_INET, socket.SOCK_STREAM); s4.bind(("203.0.113.100", port)); s4.listen(64)
+s6 = socket.socket(socket.AF_INET6, socket.SOCK_STREAM); s6.bind(("2001:db8:ff::1", port)); s6.listen(64)
+time.sleep(120)' "$1" &
+	at_exit "kill $! 2>/dev/null"
+	wait_for 10 r3_listening "$1"
+}
+r3_listening() { [ "$(in_ns r3 ss -Hltn "sport = :$1" | wc -l)" -ge 2 ]; }
 r3_back6() { r6 r3 2001:db8:1::/64 via 2001:db8:3::1 && r6 r3 2001:db8:2::/64 via 2001:db8:3::1; }
 
 paris_up() {
