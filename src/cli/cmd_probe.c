@@ -509,7 +509,8 @@ int cmd_probe(int argc, char **argv)
 		}
 	}
 	if (r.kind < 0) {
-		log_error("say which probe: --icmp, --tcp PORTS, --http, --dns, --smtp or --trace (try 'blackout probe --help')");
+		log_error("say which probe: --icmp, --tcp PORTS, --http, --dns, --smtp or --trace "
+		          "(try 'blackout probe --help')");
 		goto done;
 	}
 	for (int i = optind; i < argc; i++)

@@ -262,7 +262,9 @@ int cmd_probe_trace(int argc, char **argv)
 			uv_run(&loop, UV_RUN_DEFAULT);
 		if (rc || !l.found) {
 			log_error("probe --trace: cannot resolve '%s': %s", target,
-			          uv_strerror(rc ? rc : l.status ? l.status : UV_EAI_NONAME));
+			          uv_strerror(rc         ? rc
+			                      : l.status ? l.status
+			                                 : UV_EAI_NONAME));
 			goto done;
 		}
 		spec.target = l.addr;

@@ -155,7 +155,7 @@ int icmp_parse_echo(const uint8_t *p, size_t n, int family, struct icmp_msg *out
 /* A TCP segment as a raw TCP socket delivers it (IPv4: with its IP header;
  * IPv6: the segment alone, the addresses come from recvfrom). */
 struct icmp_tcp_seg {
-	bool has_ip;          /* src/dst/ttl are set (IPv4) */
+	bool has_ip; /* src/dst/ttl are set (IPv4) */
 	struct addr src, dst;
 	uint8_t ttl;
 	uint16_t sport, dport;

@@ -83,6 +83,8 @@ static void finish(struct trace *t, int outcome, const char *msg)
 	                           .src = t->flow.src,
 	                           .sport = t->flow.sport,
 	                           .dport = t->flow.dport};
+	if (t->early_outcome >= 0)
+		memset(&res.src, 0, sizeof res.src); /* there was no route: no source either */
 	trace_path_result(&t->path, &t->flow.dst, t->prefixes, t->nprefixes, &res);
 	char summary[256];
 	if (outcome >= 0) {
@@ -141,8 +143,7 @@ static void pump(struct trace *t)
 	int64_t i;
 	while (!t->finished && (i = trace_path_next(&t->path)) >= 0) {
 		now = clock_mono_us();
-		if (t->interval_us && t->last_send_us &&
-		    now < t->last_send_us + t->interval_us) {
+		if (t->interval_us && t->last_send_us && now < t->last_send_us + t->interval_us) {
 			if (t->last_send_us + t->interval_us < wake)
 				wake = t->last_send_us + t->interval_us;
 			break;
@@ -380,12 +381,14 @@ static int check_spec(const struct trace_spec *s, struct trace_path_config *pc, 
 		return ERR_INVAL;
 	}
 	if (pc->window < 1 || pc->gap_limit < 1 || s->timeout_ms < 0 || s->interval_ms < 0) {
-		snprintf(err, errlen, "trace: window and gap limit must be >= 1, timeout and "
-		                      "interval not negative");
+		snprintf(err, errlen,
+		         "trace: window and gap limit must be >= 1, timeout and "
+		         "interval not negative");
 		return ERR_INVAL;
 	}
 	for (size_t i = 0; i < s->nprefixes; i++)
-		if (s->prefixes[i].addr.family != AF_INET && s->prefixes[i].addr.family != AF_INET6) {
+		if (s->prefixes[i].addr.family != AF_INET &&
+		    s->prefixes[i].addr.family != AF_INET6) {
 			snprintf(err, errlen, "trace: watched prefix %zu has no address", i + 1);
 			return ERR_INVAL;
 		}
@@ -442,7 +445,8 @@ int trace_start(uv_loop_t *loop, const struct trace_spec *spec, trace_done_cb cb
 		src = (struct addr){0};
 		src.family = (uint8_t)family; /* an unspecified source, for the flow */
 	} else {
-		if (proto != TRACE_ICMP && (rc = reserve_port(t, proto == TRACE_TCP, &src, &sport, err, errlen)))
+		if (proto != TRACE_ICMP &&
+		    (rc = reserve_port(t, proto == TRACE_TCP, &src, &sport, err, errlen)))
 			goto fail;
 		/* the raw sockets send from, and receive for, that address only */
 		if ((er = bind_to(t->icmp_fd, &src, 0)) ||
@@ -479,8 +483,9 @@ int trace_start(uv_loop_t *loop, const struct trace_spec *spec, trace_done_cb cb
 	else
 		rawsock_drop_all(t->send_fd);
 
-	t->target = spec->target_name ? xstrdup(spec->target_name)
-	                              : addr_format(&spec->target, xmalloc(ADDR_STRLEN), ADDR_STRLEN);
+	t->target = spec->target_name
+	                ? xstrdup(spec->target_name)
+	                : addr_format(&spec->target, xmalloc(ADDR_STRLEN), ADDR_STRLEN);
 	if (spec->nprefixes) {
 		t->prefixes = xmalloc(spec->nprefixes * sizeof *t->prefixes);
 		memcpy(t->prefixes, spec->prefixes, spec->nprefixes * sizeof *t->prefixes);

@@ -54,15 +54,15 @@
 struct trace_spec {
 	struct addr target;
 	enum trace_proto proto;
-	uint16_t port;       /* UDP: 0 means 33434; TCP: 0 means 80; ICMP: unused */
-	uint16_t sport;      /* UDP/TCP source port; 0: a free one picked by the kernel */
-	int first_ttl;       /* 0 means 1 */
-	int max_hops;        /* the highest TTL; 0 means 30, at most 255 */
-	int attempts;        /* probes per hop; 0 means 3, at most TRACE_MAX_ATTEMPTS */
-	int timeout_ms;      /* per probe; 0 means 2000 */
-	int window;          /* probes in flight at once; 0 means 16 */
-	int gap_limit;       /* silent hops tried past the last that answered; 0 means 5 */
-	int interval_ms;     /* at least this long between two probes; 0: no pause */
+	uint16_t port;   /* UDP: 0 means 33434; TCP: 0 means 80; ICMP: unused */
+	uint16_t sport;  /* UDP/TCP source port; 0: a free one picked by the kernel */
+	int first_ttl;   /* 0 means 1 */
+	int max_hops;    /* the highest TTL; 0 means 30, at most 255 */
+	int attempts;    /* probes per hop; 0 means 3, at most TRACE_MAX_ATTEMPTS */
+	int timeout_ms;  /* per probe; 0 means 2000 */
+	int window;      /* probes in flight at once; 0 means 16 */
+	int gap_limit;   /* silent hops tried past the last that answered; 0 means 5 */
+	int interval_ms; /* at least this long between two probes; 0: no pause */
 	const struct prefix *prefixes; /* borrowed until start returns (copied): watched */
 	size_t nprefixes;
 	const char *target_name; /* borrowed until start returns (copied); NULL: the address */
@@ -73,7 +73,8 @@ struct trace_spec {
  * probe/result.h: from the loop, never from inside trace_start, never after a
  * failed start). t and r, and all they point to, are borrowed for the call.
  */
-typedef void (*trace_done_cb)(void *arg, const struct trace_result *t, const struct probe_result *r);
+typedef void (*trace_done_cb)(void *arg, const struct trace_result *t,
+                              const struct probe_result *r);
 
 struct trace; /* opaque; owned by the loop until the callback has returned */
 

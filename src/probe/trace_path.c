@@ -252,7 +252,8 @@ static bool seen_before(const struct trace_result *r, size_t i, int k, const str
 	for (size_t i2 = 0; i2 <= i; i2++) {
 		const struct trace_hop *h = &r->hops[i2];
 		for (int k2 = 0; k2 < (i2 < i ? h->nattempts : k); k2++)
-			if (h->attempt[k2].kind != TRACE_REPLY_NONE && addr_eq(&h->attempt[k2].from, a))
+			if (h->attempt[k2].kind != TRACE_REPLY_NONE &&
+			    addr_eq(&h->attempt[k2].from, a))
 				return true;
 	}
 	return false;
@@ -312,8 +313,8 @@ void trace_result_json(struct buf *b, const struct trace_result *r)
 	json_addr(b, &r->dst);
 	if (r->proto != TRACE_ICMP)
 		buf_printf(b, ",\"sport\":%u,\"dport\":%u", r->sport, r->dport);
-	buf_printf(b, ",\"first_ttl\":%d,\"max_ttl\":%d,\"attempts\":%d,\"reached\":%s", r->first_ttl,
-	           r->max_ttl, r->attempts, r->reached ? "true" : "false");
+	buf_printf(b, ",\"first_ttl\":%d,\"max_ttl\":%d,\"attempts\":%d,\"reached\":%s",
+	           r->first_ttl, r->max_ttl, r->attempts, r->reached ? "true" : "false");
 	buf_puts(b, ",\"stop_ttl\":");
 	if (r->stop_ttl)
 		buf_printf(b, "%d", r->stop_ttl);

@@ -53,31 +53,31 @@ struct trace_path_config {
 /* One attempt at one hop, as it ended. */
 struct trace_attempt {
 	bool sent;
-	uint8_t kind;      /* enum trace_reply; NONE: no answer within the timeout */
-	uint8_t outcome;   /* enum outcome: TIMEOUT when silent */
+	uint8_t kind;    /* enum trace_reply; NONE: no answer within the timeout */
+	uint8_t outcome; /* enum outcome: TIMEOUT when silent */
 	uint8_t icmp_type, icmp_code, tcp_flags;
-	int64_t rtt_us;    /* -1 when silent */
-	struct addr from;  /* who answered (family 0 when silent) */
+	int64_t rtt_us;   /* -1 when silent */
+	struct addr from; /* who answered (family 0 when silent) */
 };
 
 struct trace_hop {
 	int ttl;
 	int nattempts; /* attempts sent */
 	struct trace_attempt attempt[TRACE_MAX_ATTEMPTS];
-	bool answered;        /* some attempt answered */
-	struct addr addr;     /* the first attempt's answerer that answered */
-	bool several_addrs;   /* attempts answered from different addresses */
-	int outcome;          /* TTL_EXCEEDED (a router), OK (the destination), an
-	                       * error's outcome, or TIMEOUT (silent) */
-	int prefix;           /* index of the first watched prefix holding an answerer, -1 */
+	bool answered;      /* some attempt answered */
+	struct addr addr;   /* the first attempt's answerer that answered */
+	bool several_addrs; /* attempts answered from different addresses */
+	int outcome;        /* TTL_EXCEEDED (a router), OK (the destination), an
+	                     * error's outcome, or TIMEOUT (silent) */
+	int prefix;         /* index of the first watched prefix holding an answerer, -1 */
 };
 
 /* A whole trace, as the callback gets it (all borrowed during the call). */
 struct trace_result {
-	const char *target;     /* the target as the user named it */
+	const char *target; /* the target as the user named it */
 	enum trace_proto proto;
 	struct addr src, dst;
-	uint16_t sport, dport;  /* UDP/TCP */
+	uint16_t sport, dport; /* UDP/TCP */
 	int first_ttl, max_ttl, attempts;
 	int outcome;            /* OK: the destination answered; an error's outcome: a router (or
 	                         * the destination) said no; TIMEOUT: the path fades out in
@@ -102,13 +102,13 @@ struct trace_probe {
 
 struct trace_path {
 	struct trace_path_config cfg;
-	uint32_t n;               /* probes */
-	struct trace_probe *p;    /* owned, n entries */
-	uint32_t next;            /* the first probe that may still be UNSENT */
+	uint32_t n;            /* probes */
+	struct trace_probe *p; /* owned, n entries */
+	uint32_t next;         /* the first probe that may still be UNSENT */
 	uint32_t inflight;
-	int stop_ttl;             /* lowest TTL with a final answer; 0: none yet */
-	int highest_answered;     /* TTL; first_ttl - 1 before any answer */
-	bool stopped;             /* trace_path_stop() was called */
+	int stop_ttl;         /* lowest TTL with a final answer; 0: none yet */
+	int highest_answered; /* TTL; first_ttl - 1 before any answer */
+	bool stopped;         /* trace_path_stop() was called */
 };
 
 /* Checks cfg and sets t up. Returns 0, or ERR_INVAL. */

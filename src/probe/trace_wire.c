@@ -177,9 +177,9 @@ bool trace_match_icmp(const struct trace_flow *f, const struct icmp_msg *m, cons
 			return false;
 		switch (f->proto) {
 		case TRACE_ICMP:
-			if (q->id == f->icmp_id && q->icmp_type == (f->dst.family == AF_INET6
-			                                                ? ICMP6_ECHO_REQUEST
-			                                                : ICMP4_ECHO_REQUEST))
+			if (q->id == f->icmp_id &&
+			    q->icmp_type == (f->dst.family == AF_INET6 ? ICMP6_ECHO_REQUEST
+			                                               : ICMP4_ECHO_REQUEST))
 				k = index16(f, q->seq);
 			break;
 		case TRACE_UDP:

@@ -53,7 +53,7 @@ enum trace_proto { TRACE_ICMP = 0, TRACE_UDP, TRACE_TCP };
 /* One trace's flow: everything a probe is built from. Plain value. */
 struct trace_flow {
 	enum trace_proto proto;
-	struct addr src, dst; /* same family */
+	struct addr src, dst;  /* same family */
 	uint16_t sport, dport; /* UDP/TCP */
 	uint16_t icmp_id;      /* ICMP identifier */
 	uint16_t icmp_cksum;   /* ICMP: the checksum every probe carries (1..0xfffe) */
@@ -74,10 +74,10 @@ enum trace_reply {
 
 /* One received packet that answers one probe. */
 struct trace_match {
-	uint32_t index;        /* the probe */
+	uint32_t index; /* the probe */
 	enum trace_reply kind;
-	int outcome;           /* TTL_EXCEEDED, OK (DEST), or the error's (core/obs.h) */
-	struct addr from;      /* who sent it */
+	int outcome;                  /* TTL_EXCEEDED, OK (DEST), or the error's (core/obs.h) */
+	struct addr from;             /* who sent it */
 	uint8_t icmp_type, icmp_code; /* ICMP answers */
 	uint8_t tcp_flags;            /* TCP answers (ICMP_TCP_*) */
 	uint8_t quoted_ttl;           /* errors: the probe's TTL as the router saw it */

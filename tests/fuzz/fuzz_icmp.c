@@ -76,7 +76,9 @@ static void fuzz_trace(const struct icmp_msg *m, int family)
 	} else if (m->kind == ICMP_MSG_ERROR) {
 		const struct icmp_quote *q = &m->quote;
 		for (int p = TRACE_ICMP; p <= TRACE_TCP; p++) {
-			uint32_t ident = p == TRACE_TCP ? q->tcp_seq : p == TRACE_UDP ? q->cksum : q->seq;
+			uint32_t ident = p == TRACE_TCP   ? q->tcp_seq
+			                 : p == TRACE_UDP ? q->cksum
+			                                  : q->seq;
 			flow_from(&f, (enum trace_proto)p, &q->src, &q->dst,
 			          p == TRACE_ICMP ? q->id : q->sport, q->dport, ident);
 			check_match(trace_match_icmp(&f, m, &from, &tm), &tm, &f);

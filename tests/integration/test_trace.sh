@@ -143,6 +143,15 @@ out=$(mon "$BLACKOUT" probe --trace --proto tcp "${T[@]}" 2001:db8:ee::1 2>&1)
 check "missing route v6 text: !N from R3" grep -qE '^ 3  2001:db8:3::2  [0-9.]+ ms !N  [0-9.]+ ms !N  [0-9.]+ ms !N$' <<<"$out"
 check "missing route v6: result line" grep -qE '^2001:db8:ee::1 +net-unreachable +- ms  the path stops at hop 3 \(2001:db8:3::2\): net-unreachable$' <<<"$out"
 
+# no route from the monitor itself: a result (exit 1), not a usage error
+out=$(mon "$BLACKOUT" probe --trace --json 198.51.100.77 2>&1)
+expect_eq "no local route: exit 1" "$?" 1
+case "$out" in
+*'"error":"net-unreachable","message":"no route to 198.51.100.77 from this host: Network is unreachable"'*'"src":null'*'"hops":[]'*)
+	ok "no local route: net-unreachable, no hops" ;;
+*) fail "no local route: net-unreachable, no hops" "$out" ;;
+esac
+
 # 6. bad input and no permission: exit 2 with a clear message, nothing sent
 err=$(mon "$BLACKOUT" probe --trace --proto sctp 203.0.113.100 2>&1)
 expect_eq "bad --proto: exit 2" "$?" 2

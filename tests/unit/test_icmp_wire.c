@@ -424,8 +424,8 @@ TEST(test_quote_fields_and_sums)
 	CHECK_INT(icmp_sum_fold(icmp_sum(icmp_pseudo_sum(&s4, &d4, IPPROTO_UDP, 10), dg, 10)),
 	          0xffff);
 	/* the same by hand: 198.51+100.1+203.0+113.9, 17, 10, the datagram */
-	uint32_t hand = 0xc633 + 0x6401 + 0xcb00 + 0x7109 + 17 + 10 + 0x1234 + 0x0035 + 0x000a +
-	                0xabcd;
+	uint32_t hand =
+	    0xc633 + 0x6401 + 0xcb00 + 0x7109 + 17 + 10 + 0x1234 + 0x0035 + 0x000a + 0xabcd;
 	CHECK_INT(c, (uint16_t)~icmp_sum_fold(hand));
 	/* icmp_checksum is icmp_sum folded and inverted, odd lengths too */
 	const uint8_t odd[3] = {0x01, 0x02, 0x03};
@@ -438,11 +438,11 @@ TEST(test_quote_fields_and_sums)
 TEST(test_parse_tcp)
 {
 	uint8_t seg[24] = {0}, pkt[64];
-	seg[0] = 0x00, seg[1] = 0x50;         /* sport 80 */
-	seg[2] = 0x9c, seg[3] = 0x40;         /* dport 40000 */
-	seg[4] = 1, seg[7] = 2;               /* seq 0x01000002 */
-	seg[8] = 0xaa, seg[11] = 0xbb;        /* ack 0xaa0000bb */
-	seg[12] = 6 << 4;                     /* 24-byte header */
+	seg[0] = 0x00, seg[1] = 0x50;  /* sport 80 */
+	seg[2] = 0x9c, seg[3] = 0x40;  /* dport 40000 */
+	seg[4] = 1, seg[7] = 2;        /* seq 0x01000002 */
+	seg[8] = 0xaa, seg[11] = 0xbb; /* ack 0xaa0000bb */
+	seg[12] = 6 << 4;              /* 24-byte header */
 	seg[13] = ICMP_TCP_SYN | ICMP_TCP_ACK;
 	size_t len = ip4(pkt, IPPROTO_TCP, "203.0.113.9", "198.51.100.1", 61, seg, sizeof seg);
 	struct icmp_tcp_seg s;

@@ -3,25 +3,27 @@
  * sockets deliver them and go through icmp_parse / icmp_parse_tcp first. */
 #include <netinet/in.h>
 #include <stdlib.h>
+#include <unistd.h>
+#include <uv.h>
 
 #include "core/bytes.h"
 #include "core/obs.h"
+#include "probe/trace.h"
 #include "probe/trace_path.h"
 #include "probe/trace_wire.h"
 #include "test.h"
 
 /* For golden outputs longer than test.h's message buffer: the texts go to stderr. */
-#define CHECK_LONG(got, want)                                                                  \
-	do {                                                                                    \
-		const char *g_ = (got), *w_ = (want);                                         \
-		if (!g_ || strcmp(g_, w_)) {                                                    \
-			fprintf(stderr, "got:\n%s\nwant:\n%s\n", g_ ? g_ : "(null)", w_);       \
-			T_FAIL("%s:%d: %s differs (both on stderr)", __FILE__, __LINE__, #got); \
-		}                                                                               \
+#define CHECK_LONG(got, want)                                                                      \
+	do {                                                                                       \
+		const char *g_ = (got), *w_ = (want);                                              \
+		if (!g_ || strcmp(g_, w_)) {                                                       \
+			fprintf(stderr, "got:\n%s\nwant:\n%s\n", g_ ? g_ : "(null)", w_);          \
+			T_FAIL("%s:%d: %s differs (both on stderr)", __FILE__, __LINE__, #got);    \
+		}                                                                                  \
 	} while (0)
 
-static struct addr A(const char *s)
-{
+static struct addr A(const char *s) {
 	struct addr a;
 	if (addr_parse(s, &a))
 		abort();
@@ -75,22 +77,26 @@ TEST(test_flow_constant)
 			for (uint32_t i = 0; i < f.nprobes; i++) {
 				int n = trace_probe_build(&f, i, p, sizeof p);
 				if (n != n0 || memcmp(p, first, hl)) {
-					T_FAIL("%s v%d probe %u: flow bytes differ", trace_proto_name(f.proto),
-					       fam ? 6 : 4, i);
+					T_FAIL("%s v%d probe %u: flow bytes differ",
+					       trace_proto_name(f.proto), fam ? 6 : 4, i);
 					break;
 				}
 				if (!checksum_ok(&f, p, (size_t)n))
-					T_FAIL("%s v%d probe %u: bad checksum", trace_proto_name(f.proto),
-					       fam ? 6 : 4, i);
-				uint32_t id = proto == TRACE_TCP ? be32_get(p + 4) : be16_get(p + 6);
+					T_FAIL("%s v%d probe %u: bad checksum",
+					       trace_proto_name(f.proto), fam ? 6 : 4, i);
+				uint32_t id =
+				    proto == TRACE_TCP ? be32_get(p + 4) : be16_get(p + 6);
 				for (uint32_t k = 0; k < i; k++)
 					if (seen_ids[k] == id)
-						T_FAIL("probe %u repeats the identifier of probe %u", i, k);
+						T_FAIL(
+						    "probe %u repeats the identifier of probe %u",
+						    i, k);
 				seen_ids[i] = id;
 				if (proto == TRACE_ICMP) {
 					CHECK_INT(be16_get(p + 2), f.icmp_cksum);
 					CHECK_INT(be16_get(p + 4), f.icmp_id);
-					CHECK_INT(p[0], fam ? ICMP6_ECHO_REQUEST : ICMP4_ECHO_REQUEST);
+					CHECK_INT(p[0],
+					          fam ? ICMP6_ECHO_REQUEST : ICMP4_ECHO_REQUEST);
 				} else if (proto == TRACE_UDP) {
 					CHECK_INT(be16_get(p + 6), (uint16_t)(f.ident_base + i));
 					CHECK_INT(be16_get(p + 4), 24);
@@ -98,7 +104,8 @@ TEST(test_flow_constant)
 					CHECK_INT(p[13], ICMP_TCP_SYN);
 					CHECK_INT(be32_get(p + 4), f.seq_base + i);
 				}
-				CHECK_INT(be16_get(p), proto == TRACE_ICMP ? be16_get(first) : 40001);
+				CHECK_INT(be16_get(p),
+				          proto == TRACE_ICMP ? be16_get(first) : 40001);
 			}
 		}
 }
@@ -118,12 +125,12 @@ TEST(test_compensation_everywhere)
 		uint32_t idx[3] = {0, n / 2, n - 1};
 		for (int k = 0; k < 3; k++) {
 			int len = trace_probe_build(&f, idx[k], p, sizeof p);
-			uint16_t want = f.proto == TRACE_UDP ? (uint16_t)(f.ident_base + idx[k])
-			                                     : f.icmp_cksum;
+			uint16_t want =
+			    f.proto == TRACE_UDP ? (uint16_t)(f.ident_base + idx[k]) : f.icmp_cksum;
 			uint16_t got = be16_get(p + (f.proto == TRACE_UDP ? 6 : 2));
 			if (len < 0 || got != want || !checksum_ok(&f, p, (size_t)len)) {
-				T_FAIL("round %d probe %u: checksum %04x, wanted %04x", round, idx[k],
-				       got, want);
+				T_FAIL("round %d probe %u: checksum %04x, wanted %04x", round,
+				       idx[k], got, want);
 				bad++;
 			}
 		}
@@ -195,8 +202,8 @@ static size_t error_for(const struct trace_flow *f, uint32_t i, const char *rout
 	return 20 + icmp_len;
 }
 
-static bool match_icmp(const struct trace_flow *f, const uint8_t *pkt, size_t len,
-                       const char *from, struct trace_match *m)
+static bool match_icmp(const struct trace_flow *f, const uint8_t *pkt, size_t len, const char *from,
+                       struct trace_match *m)
 {
 	struct icmp_msg msg;
 	int fam = f->dst.family;
@@ -240,11 +247,14 @@ TEST(test_match_errors)
 			/* port unreachable: the destination's answer for UDP only */
 			n = error_for(&f, 5, dst, un, port_code, 8, pkt);
 			CHECK(match_icmp(&f, pkt, n, dst, &m));
-			CHECK_INT(m.kind, proto == TRACE_UDP ? TRACE_REPLY_DEST : TRACE_REPLY_ERROR);
-			CHECK_INT(m.outcome, proto == TRACE_UDP ? OUTCOME_OK : OUTCOME_PORT_UNREACH);
+			CHECK_INT(m.kind,
+			          proto == TRACE_UDP ? TRACE_REPLY_DEST : TRACE_REPLY_ERROR);
+			CHECK_INT(m.outcome,
+			          proto == TRACE_UDP ? OUTCOME_OK : OUTCOME_PORT_UNREACH);
 			n = error_for(&f, 5, router, un, port_code, 8, pkt);
 			CHECK(match_icmp(&f, pkt, n, router, &m));
-			CHECK_INT(m.kind, TRACE_REPLY_ERROR); /* a router's !P is not the destination */
+			CHECK_INT(m.kind,
+			          TRACE_REPLY_ERROR); /* a router's !P is not the destination */
 			/* not ours: another destination, source, port, id, or out of range */
 			size_t qoff = fam ? 8 : 28;
 			size_t dst_off = qoff + (fam ? 24 : 16), src_off = qoff + (fam ? 8 : 12);
@@ -290,7 +300,7 @@ TEST(test_match_destination)
 		CHECK_INT(m.kind, TRACE_REPLY_DEST);
 		CHECK_INT(m.outcome, OUTCOME_OK);
 		CHECK(!trace_match_icmp(&f, &msg, &other, &m)); /* from someone else */
-		probe[12] ^= 0x40;                               /* the nonce */
+		probe[12] ^= 0x40;                              /* the nonce */
 		CHECK_INT(icmp_parse(probe, (size_t)n, f.dst.family, false, &msg), 0);
 		CHECK(!trace_match_icmp(&f, &msg, &from, &m));
 		probe[12] ^= 0x40;
@@ -299,7 +309,9 @@ TEST(test_match_destination)
 
 		struct trace_flow t;
 		flow(&t, TRACE_TCP, fam ? AF_INET6 : AF_INET, 30);
-		struct icmp_tcp_seg s = {.sport = 80, .dport = 40001, .ack = t.seq_base + 21 + 1,
+		struct icmp_tcp_seg s = {.sport = 80,
+		                         .dport = 40001,
+		                         .ack = t.seq_base + 21 + 1,
 		                         .flags = ICMP_TCP_SYN | ICMP_TCP_ACK};
 		CHECK(trace_match_tcp(&t, &s, &from, &m));
 		CHECK_INT(m.index, 21);
@@ -324,14 +336,18 @@ TEST(test_match_destination)
 
 /* ---- trace_path ---------------------------------------------------------- */
 
-static const struct trace_path_config CFG = {
-    .first_ttl = 1, .max_ttl = 30, .attempts = 2, .window = 16, .gap_limit = 3,
-    .timeout_us = 1000000};
+static const struct trace_path_config CFG = {.first_ttl = 1,
+                                             .max_ttl = 30,
+                                             .attempts = 2,
+                                             .window = 16,
+                                             .gap_limit = 3,
+                                             .timeout_us = 1000000};
 
 static struct trace_match reply(const struct trace_path *t, int ttl, int attempt, int kind,
                                 int outcome, const char *from)
 {
-	struct trace_match m = {.kind = (enum trace_reply)kind, .outcome = outcome, .from = A(from)};
+	struct trace_match m = {
+	    .kind = (enum trace_reply)kind, .outcome = outcome, .from = A(from)};
 	m.index = (uint32_t)((ttl - t->cfg.first_ttl) * t->cfg.attempts + attempt);
 	return m;
 }
@@ -551,8 +567,11 @@ TEST(test_path_result_forms)
 	struct prefix p[2];
 	CHECK_INT(prefix_parse("192.0.2.0/24", &p[0]), 0);
 	CHECK_INT(prefix_parse("203.0.113.0/24", &p[1]), 0);
-	struct trace_result r = {.target = "example", .proto = TRACE_UDP, .src = A("198.51.100.1"),
-	                         .sport = 40001, .dport = 33434};
+	struct trace_result r = {.target = "example",
+	                         .proto = TRACE_UDP,
+	                         .src = A("198.51.100.1"),
+	                         .sport = 40001,
+	                         .dport = 33434};
 	struct addr dst = A(DST);
 	trace_path_result(&t, &dst, p, 2, &r);
 	CHECK_INT(r.outcome, OUTCOME_NET_UNREACH);
@@ -569,31 +588,115 @@ TEST(test_path_result_forms)
 	struct buf b = {0};
 	trace_result_json(&b, &r);
 	CHECK_LONG(b.p,
-	          "{\"proto\":\"udp\",\"src\":\"198.51.100.1\",\"dst\":\"203.0.113.100\","
-	          "\"sport\":40001,\"dport\":33434,\"first_ttl\":1,\"max_ttl\":5,\"attempts\":3,"
-	          "\"reached\":false,\"stop_ttl\":3,\"stop_addr\":\"203.0.113.6\",\"hops\":["
-	          "{\"ttl\":1,\"addr\":\"198.51.100.2\",\"outcome\":\"ttl-exceeded\","
-	          "\"rtt_ms\":[1.000,1.500,2.250]},"
-	          "{\"ttl\":2,\"addr\":\"203.0.113.2\",\"outcome\":\"ttl-exceeded\","
-	          "\"rtt_ms\":[2.000,2.100,null],\"from\":[\"203.0.113.2\",\"203.0.113.10\",null],"
-	          "\"prefix\":\"203.0.113.0/24\"},"
-	          "{\"ttl\":3,\"addr\":\"203.0.113.6\",\"outcome\":\"net-unreachable\","
-	          "\"rtt_ms\":[null,3.000,null],\"prefix\":\"203.0.113.0/24\"}],"
-	          "\"key_routers\":[\"203.0.113.2\",\"203.0.113.10\",\"203.0.113.6\"]}");
+	           "{\"proto\":\"udp\",\"src\":\"198.51.100.1\",\"dst\":\"203.0.113.100\","
+	           "\"sport\":40001,\"dport\":33434,\"first_ttl\":1,\"max_ttl\":5,\"attempts\":3,"
+	           "\"reached\":false,\"stop_ttl\":3,\"stop_addr\":\"203.0.113.6\",\"hops\":["
+	           "{\"ttl\":1,\"addr\":\"198.51.100.2\",\"outcome\":\"ttl-exceeded\","
+	           "\"rtt_ms\":[1.000,1.500,2.250]},"
+	           "{\"ttl\":2,\"addr\":\"203.0.113.2\",\"outcome\":\"ttl-exceeded\","
+	           "\"rtt_ms\":[2.000,2.100,null],\"from\":[\"203.0.113.2\",\"203.0.113.10\",null],"
+	           "\"prefix\":\"203.0.113.0/24\"},"
+	           "{\"ttl\":3,\"addr\":\"203.0.113.6\",\"outcome\":\"net-unreachable\","
+	           "\"rtt_ms\":[null,3.000,null],\"prefix\":\"203.0.113.0/24\"}],"
+	           "\"key_routers\":[\"203.0.113.2\",\"203.0.113.10\",\"203.0.113.6\"]}");
 	buf_reset(&b);
 	trace_result_text(&b, &r);
-	CHECK_LONG(b.p, "trace to example (203.0.113.100), udp port 33434 from 198.51.100.1, 5 hops "
-	               "max, 3 probes per hop\n"
-	               " 1  198.51.100.2  1.000 ms  1.500 ms  2.250 ms\n"
-	               " 2  203.0.113.2  2.000 ms 203.0.113.10  2.100 ms *  [watched "
-	               "203.0.113.0/24]\n"
-	               " 3  * 203.0.113.6  3.000 ms !N *  [watched 203.0.113.0/24]\n");
+	CHECK_LONG(b.p,
+	           "trace to example (203.0.113.100), udp port 33434 from 198.51.100.1, 5 hops "
+	           "max, 3 probes per hop\n"
+	           " 1  198.51.100.2  1.000 ms  1.500 ms  2.250 ms\n"
+	           " 2  203.0.113.2  2.000 ms 203.0.113.10  2.100 ms *  [watched "
+	           "203.0.113.0/24]\n"
+	           " 3  * 203.0.113.6  3.000 ms !N *  [watched 203.0.113.0/24]\n");
 	char sum[200];
 	trace_result_summary(&r, sum, sizeof sum);
 	CHECK_STR(sum, "the path stops at hop 3 (203.0.113.6): net-unreachable");
 	buf_free(&b);
 	trace_result_free(&r);
 	trace_path_free(&t);
+}
+
+/* ---- the loop contract (trace.h), on loopback; raw sockets need root ----- */
+
+struct calls {
+	int n;
+	int outcome;
+	bool reached;
+	size_t nhops;
+	char message[128];
+	bool has_detail;
+};
+
+static void on_trace(void *arg, const struct trace_result *t, const struct probe_result *r)
+{
+	struct calls *c = arg;
+	c->n++;
+	c->outcome = r->outcome;
+	c->reached = t->reached;
+	c->nhops = t->nhops;
+	snprintf(c->message, sizeof c->message, "%s", r->message ? r->message : "");
+	c->has_detail = r->detail_json && r->detail_json[0] == '{' && r->kind == PROBE_TRACE;
+}
+
+TEST(test_trace_contract)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct calls c = {0};
+	char err[256];
+	struct trace *t;
+	struct trace_spec bad = {.target = A("127.0.0.1"), .attempts = TRACE_MAX_ATTEMPTS + 1};
+	CHECK_INT(trace_start(&loop, &bad, on_trace, &c, &t, err, sizeof err), ERR_INVAL);
+	CHECK(strstr(err, "attempts per hop") != NULL);
+	bad = (struct trace_spec){.proto = TRACE_UDP};
+	CHECK_INT(trace_start(&loop, &bad, on_trace, &c, NULL, NULL, 0), ERR_INVAL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	CHECK_INT(c.n, 0); /* never called after a failed start */
+	if (geteuid() != 0) {
+		printf("skip - test_trace_contract_raw: needs root for raw sockets\n");
+		uv_loop_close(&loop);
+		return;
+	}
+	for (int proto = TRACE_ICMP; proto <= TRACE_TCP; proto++) {
+		/* a whole trace to loopback: one hop, the destination */
+		memset(&c, 0, sizeof c);
+		struct trace_spec s = {.target = A(proto == TRACE_UDP ? "::1" : "127.0.0.1"),
+		                       .proto = (enum trace_proto)proto,
+		                       .timeout_ms = 3000};
+		CHECK_INT(trace_start(&loop, &s, on_trace, &c, &t, err, sizeof err), 0);
+		CHECK_INT(c.n, 0); /* not from inside start */
+		uv_run(&loop, UV_RUN_DEFAULT);
+		CHECK_INT(c.n, 1);
+		CHECK_INT(c.outcome, OUTCOME_OK);
+		CHECK(c.reached);
+		CHECK_INT(c.nhops, 1);
+		CHECK(c.has_detail);
+		CHECK_STR(c.message, "reached in 1 hop");
+		/* cancelled: the callback runs inside cancel, once */
+		memset(&c, 0, sizeof c);
+		CHECK_INT(trace_start(&loop, &s, on_trace, &c, &t, err, sizeof err), 0);
+		trace_cancel(t);
+		CHECK_INT(c.n, 1);
+		CHECK_INT(c.outcome, OUTCOME_LOCAL_ERROR);
+		CHECK_STR(c.message, "cancelled");
+		uv_run(&loop, UV_RUN_DEFAULT);
+		CHECK_INT(c.n, 1);
+	}
+	/* a source port that is taken */
+	struct trace_spec s = {.target = A("127.0.0.1"), .proto = TRACE_UDP, .sport = 0};
+	uv_udp_t u;
+	uv_udp_init(&loop, &u);
+	struct sockaddr_in sin;
+	uv_ip4_addr("127.0.0.1", 0, &sin);
+	uv_udp_bind(&u, (struct sockaddr *)&sin, 0);
+	int len = sizeof sin;
+	uv_udp_getsockname(&u, (struct sockaddr *)&sin, &len);
+	s.sport = ntohs(sin.sin_port);
+	CHECK_INT(trace_start(&loop, &s, on_trace, &c, &t, err, sizeof err), ERR_EXISTS);
+	CHECK(strstr(err, "source port") != NULL);
+	uv_close((uv_handle_t *)&u, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	CHECK_INT(uv_loop_close(&loop), 0);
 }
 
 int main(void)
@@ -607,5 +710,6 @@ int main(void)
 	RUN(test_path_gap_limit);
 	RUN(test_path_window_and_stop);
 	RUN(test_path_result_forms);
+	RUN(test_trace_contract);
 	return test_main_end();
 }
