@@ -9,6 +9,8 @@
 #ifndef BLACKOUT_CLI_H
 #define BLACKOUT_CLI_H
 
+#include <stdio.h>
+
 #define EXIT_USAGE 2
 
 struct cli_command {
@@ -26,6 +28,11 @@ int cmd_probe_app(int argc, char **argv);
 /* `probe --trace`: the traceroute (cmd_probe_trace.c). */
 int cmd_probe_trace(int argc, char **argv);
 int cmd_mrt(int argc, char **argv);
+
+/* After getopt_long() returned '?': says which option of command cmd was
+ * wrong (unknown, or missing its value), prints usage (if not NULL) on
+ * stderr, and returns EXIT_USAGE (cli_opts.c). */
+int cli_bad_option(const char *cmd, char **argv, void (*usage)(FILE *));
 int cmd_bgp(int argc, char **argv);
 
 #endif

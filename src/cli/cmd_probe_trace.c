@@ -216,13 +216,7 @@ static int parse_args(int argc, char **argv, struct trace_spec *spec, struct pre
 			usage(stdout);
 			return -1;
 		default:
-			if (optopt)
-				log_error("probe --trace: option '%s' needs a value or is unknown",
-				          argv[optind - 1]);
-			else
-				log_error("probe --trace: unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("probe --trace", argv, usage);
 		}
 	}
 	if (optind != argc - 1) {

@@ -49,11 +49,9 @@ struct trace {
 	uint8_t rbuf[RX_LEN];
 };
 
-static void on_close(uv_handle_t *h)
+/* Frees t and what it owns (closed or never-opened handles only). */
+static void release(struct trace *t)
 {
-	struct trace *t = h->data;
-	if (--t->open_handles > 0)
-		return;
 	if (t->icmp_fd >= 0)
 		close(t->icmp_fd);
 	if (t->send_fd >= 0)
@@ -64,6 +62,13 @@ static void on_close(uv_handle_t *h)
 	free(t->prefixes);
 	free(t->target);
 	free(t);
+}
+
+static void on_close(uv_handle_t *h)
+{
+	struct trace *t = h->data;
+	if (--t->open_handles == 0)
+		release(t);
 }
 
 /* Reports the trace (outcome < 0: as the hops say) and closes everything. */
@@ -201,69 +206,64 @@ static void on_timer(uv_timer_t *h)
 	pump(t);
 }
 
-static void answer(struct trace *t, const struct trace_match *m)
+/* The sender of a packet: the IPv4 header's source, or for IPv6 (no header
+ * on a raw socket) the address recvfrom gave. */
+static bool sender(int family, const struct addr *ip_src, const struct sockaddr_storage *ss,
+                   struct addr *from)
 {
-	(void)trace_path_answer(&t->path, m, clock_mono_us()); /* late or duplicate: ignored */
+	if (family == AF_INET) {
+		*from = *ip_src;
+		return true;
+	}
+	return !addr_from_sockaddr((const struct sockaddr *)ss, from, NULL);
+}
+
+/* Reads up to RX_BATCH packets from fd (the raw ICMP socket, or the raw TCP
+ * one when tcp) and records those that answer a probe; then sends on. */
+static void drain(struct trace *t, int fd, bool tcp)
+{
+	int family = t->flow.dst.family;
+	bool v4 = family == AF_INET;
+	for (int k = 0; k < RX_BATCH && !t->finished; k++) {
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof ss;
+		ssize_t n = recvfrom(fd, t->rbuf, sizeof t->rbuf, MSG_DONTWAIT,
+		                     (struct sockaddr *)&ss, &sl);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		struct addr from;
+		struct trace_match tm;
+		bool ours;
+		if (tcp) {
+			struct icmp_tcp_seg s;
+			ours = !icmp_parse_tcp(t->rbuf, (size_t)n, family, v4, &s) &&
+			       sender(family, &s.src, &ss, &from) &&
+			       trace_match_tcp(&t->flow, &s, &from, &tm);
+		} else {
+			struct icmp_msg m;
+			ours = !icmp_parse(t->rbuf, (size_t)n, family, v4, &m) &&
+			       sender(family, &m.src, &ss, &from) &&
+			       trace_match_icmp(&t->flow, &m, &from, &tm);
+		}
+		if (ours) /* a late or duplicate answer is ignored */
+			(void)trace_path_answer(&t->path, &tm, clock_mono_us());
+	}
+	if (!t->finished)
+		pump(t);
 }
 
 static void on_icmp(uv_poll_t *h, int status, int events)
 {
 	struct trace *t = h->data;
-	int family = t->flow.dst.family;
-	for (int k = 0; k < RX_BATCH && !t->finished; k++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof ss;
-		ssize_t n = recvfrom(t->icmp_fd, t->rbuf, sizeof t->rbuf, MSG_DONTWAIT,
-		                     (struct sockaddr *)&ss, &sl);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		struct icmp_msg m;
-		struct addr from;
-		if (icmp_parse(t->rbuf, (size_t)n, family, family == AF_INET, &m))
-			continue;
-		if (family == AF_INET)
-			from = m.src;
-		else if (addr_from_sockaddr((struct sockaddr *)&ss, &from, NULL))
-			continue;
-		struct trace_match tm;
-		if (trace_match_icmp(&t->flow, &m, &from, &tm))
-			answer(t, &tm);
-	}
-	if (!t->finished)
-		pump(t);
+	drain(t, t->icmp_fd, false);
 }
 
 static void on_tcp(uv_poll_t *h, int status, int events)
 {
 	struct trace *t = h->data;
-	int family = t->flow.dst.family;
-	for (int k = 0; k < RX_BATCH && !t->finished; k++) {
-		struct sockaddr_storage ss;
-		socklen_t sl = sizeof ss;
-		ssize_t n = recvfrom(t->send_fd, t->rbuf, sizeof t->rbuf, MSG_DONTWAIT,
-		                     (struct sockaddr *)&ss, &sl);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		struct icmp_tcp_seg s;
-		struct addr from;
-		if (icmp_parse_tcp(t->rbuf, (size_t)n, family, family == AF_INET, &s))
-			continue;
-		if (family == AF_INET)
-			from = s.src;
-		else if (addr_from_sockaddr((struct sockaddr *)&ss, &from, NULL))
-			continue;
-		struct trace_match tm;
-		if (trace_match_tcp(&t->flow, &s, &from, &tm))
-			answer(t, &tm);
-	}
-	if (!t->finished)
-		pump(t);
+	drain(t, t->send_fd, true);
 }
 
 /* ---- start ---------------------------------------------------------------- */
@@ -513,14 +513,7 @@ int trace_start(uv_loop_t *loop, const struct trace_spec *spec, trace_done_cb cb
 		*out = t;
 	return 0;
 fail:
-	if (t->icmp_fd >= 0)
-		close(t->icmp_fd);
-	if (t->send_fd >= 0)
-		close(t->send_fd);
-	if (t->resv_fd >= 0)
-		close(t->resv_fd);
-	trace_path_free(&t->path);
-	free(t);
+	release(t);
 	return rc;
 }
 
