@@ -131,10 +131,12 @@ in_ns r3 nft delete table inet bo_trace
 
 # 5. behind a missing route: the path stops at R3 with net-unreachable.
 # (IPv4's route errors are limited to a burst of 5 then 1/s per source by a
-# global knob: one run, the first TTL to reach R3 uses three of them)
+# global knob: one run, from a source used for nothing else (trace_lab.sh);
+# the first TTL to reach R3 uses three of them)
 out=$(mon "$BLACKOUT" probe --trace --proto udp "${T[@]}" --json 203.0.113.200 2>&1)
 rc=$?
 expect_eq "missing route v4: exit 1" "$rc" 1
+check "missing route v4: from its own source" grep -q '"src":"198.51.100.129"' <<<"$out"
 expect_eq "missing route v4: stops at R3" "$(hops <<<"$out")" "result net-unreachable not-reached 3 203.0.113.6 -
 1 198.51.100.2 ttl-exceeded - 198.51.100.2 3
 2 203.0.113.2 ttl-exceeded - 203.0.113.2 3

@@ -7,6 +7,10 @@
 #   R3 lo 203.0.113.100, 2001:db8:ff::1: the destination                     (hop 3)
 #   203.0.113.200, 2001:db8:ee::1: R2 routes them to R3, which has no route:
 #   net-unreachable from R3 (hop 3: 203.0.113.6, 2001:db8:3::2)
+#   IPv4 "no route" errors are paced per source address by a token bucket
+#   (a burst of 5, then 1/s; a global knob) that every other ICMP error R3
+#   sends to that source also drains when icmp_ratelimit is 0. So MON reaches
+#   203.0.113.192/26 from its own source, 198.51.100.129, used for nothing else.
 # Paris lab (per-flow multipath in P1, fib_multipath_hash_policy=1):
 #   PMON 198.51.100.9 -- P1 .10 --+-- A1 .14 -- A2 .18 --+-- P4 lo 203.0.113.150, 2001:db8:fe::1
 #                                 +-- B1 .26 -- B2 .30 --+
@@ -54,7 +58,10 @@ chain_up() {
 	link r2 b0 203.0.113.5/30 2001:db8:3::1/64 r3 a0 203.0.113.6/30 2001:db8:3::2/64 || return 1
 	ip -n "$P-r3" addr add 203.0.113.100/32 dev lo
 	ip -n "$P-r3" addr add 2001:db8:ff::1/128 dev lo
-	r mon 203.0.113.0/24 via 198.51.100.2 && r6 mon 2001:db8::/32 via 2001:db8:1::2 &&
+	ip -n "$P-mon" addr add 198.51.100.129/32 dev lo
+	r mon 203.0.113.192/26 via 198.51.100.2 src 198.51.100.129 &&
+		r r1 198.51.100.128/25 via 198.51.100.1 &&
+		r mon 203.0.113.0/24 via 198.51.100.2 && r6 mon 2001:db8::/32 via 2001:db8:1::2 &&
 		r r1 203.0.113.0/24 via 203.0.113.2 && r6 r1 2001:db8::/32 via 2001:db8:2::2 &&
 		r r2 198.51.100.0/24 via 203.0.113.1 && r6 r2 2001:db8:1::/64 via 2001:db8:2::1 &&
 		r r2 203.0.113.100/32 via 203.0.113.6 && r6 r2 2001:db8:ff::/48 via 2001:db8:3::2 &&
