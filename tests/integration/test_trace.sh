@@ -64,6 +64,13 @@ else
 	fail "tcp syn-ack" "no listener in R3"
 fi
 
+# --interval paces the sends: hop 3's only probe leaves 2 intervals after the first
+t0=$(date +%s%N)
+out=$(mon "$BLACKOUT" probe --trace --attempts 1 --interval 300 --json 203.0.113.100 2>&1)
+ms=$((($(date +%s%N) - t0) / 1000000))
+case "$out" in *'"reached":true'*) ok "interval: reached" ;; *) fail "interval: reached" "$out" ;; esac
+if [ "$ms" -ge 600 ]; then ok "interval: sends paced ($ms ms >= 600)"; else fail "interval: sends paced" "$ms ms < 600"; fi
+
 # 2. text output: one line per hop, like traceroute, then the result line
 out=$(mon "$BLACKOUT" probe --trace --proto udp "${T[@]}" --prefix 203.0.113.0/30 203.0.113.100 2>&1)
 hop_lines=$(grep -cE '^ ?[0-9]+  ' <<<"$out")
