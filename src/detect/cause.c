@@ -70,12 +70,12 @@ void detect_cause_decide(const struct detect_evidence *e, struct detect_verdict 
 	if (bgp_first)
 		fire(v, DISC_BGP_FIRST, tb);
 	if (e->bgp_known && fdp && (!withdrawn || (tb > first + R && tb >= last - R)))
-		fire(v, DISC_BGP_LAST, withdrawn ? tb : e->now_us);
+		fire(v, DISC_BGP_LAST, withdrawn ? tb : last);
 	if (withdrawn && fdp && tb >= first - R && tb <= last + e->hold_us + R)
 		fire(v, DISC_BGP_WITHIN_HOLD, tb);
 	bool link_alive = e->link_known && !e->link_failed;
 	if (link_alive)
-		fire(v, DISC_LINK_ALIVE, e->now_us);
+		fire(v, DISC_LINK_ALIVE, origin);
 	if (e->link_known && e->link_failed)
 		fire(v, DISC_LINK_DOWN, e->link_fail_us);
 	if (e->net_unreach_us)

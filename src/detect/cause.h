@@ -53,7 +53,8 @@ struct detect_evidence {
 	int64_t link_fail_us;
 	int64_t net_unreach_us; /* first net-unreachable from the entity's targets, 0 none */
 	bool control_known;    /* control targets are established */
-	int64_t control_ok_us; /* last answer from a control target */
+	int64_t control_ok_us; /* first answer from a control target at or after the first
+	                        * failure (0: none yet) */
 	int64_t now_us;
 };
 

@@ -61,6 +61,7 @@ struct event_priv {
 	bool link_failed;
 	int64_t link_fail_us;
 	bool net_unreach_noted;
+	int64_t control_ok_us; /* first control answer seen at or after the first failure */
 	uint64_t id;
 };
 enum { LS_NEVER, LS_FAILED, LS_DOWN, LS_BACK };
@@ -609,7 +610,7 @@ static void compute_signals(struct detect *d, struct entity *e, uint32_t id, int
 	s->rtt_p90_ms = detect_quantile(e->rtt, e->nrtt, 0.9);
 	s->rtt_ratio = detect_quantile(e->ratio, e->nratio, 0.5);
 	s->rtt_ratio_base = detect_ring_median(&e->base_ratio, &s->rtt_ratio_mad);
-	s->loss_base = detect_ring_median(&e->base_loss, &s->loss_mad);
+	s->loss_base = detect_ring_mean(&e->base_loss);
 	s->baseline_ready = e->base_ratio.n >= DETECT_BASE_MIN && e->base_loss.n >= DETECT_BASE_MIN;
 	if (s->baseline_ready) {
 		if (e->nratio >= 2) {
@@ -620,9 +621,7 @@ static void compute_signals(struct detect *d, struct entity *e, uint32_t id, int
 		}
 		if (e->failed >= DETECT_LOSS_MIN_FAILS && e->probes) {
 			double p = fmax(s->loss_base, DETECT_LOSS_FLOOR);
-			double thr = fmax(p + DETECT_Z * sqrt(p * (1 - p) / e->probes),
-					  s->loss_base + DETECT_Z * MAD_SIGMA * s->loss_mad);
-			s->stress_loss = s->loss > thr;
+			s->stress_loss = detect_binomial_tail(e->failed, e->probes, p) < DETECT_STRESS_ALPHA;
 		}
 	}
 	s->stressed = s->stress_rtt || s->stress_loss;
@@ -903,7 +902,9 @@ static unsigned event_decide(struct detect *d, struct entity *e, struct detect_e
 	if (e->noroute_first && e->noroute_last >= first - e->round_us)
 		ein.net_unreach_us = e->noroute_first >= first - e->round_us ? e->noroute_first : first;
 	ein.control_known = d->ents[DETECT_MONITOR].sig.layer[LAYER_CONTROL].targets > 0;
-	ein.control_ok_us = d->control_ok_us;
+	if (!e->evp.control_ok_us && d->control_ok_us >= first)
+		e->evp.control_ok_us = d->control_ok_us;
+	ein.control_ok_us = e->evp.control_ok_us;
 	ein.now_us = now;
 	struct detect_verdict v;
 	detect_cause_decide(&ein, &v);

@@ -129,10 +129,14 @@
 /* RTT rise floor, as a ratio to the target's own median RTT: a link with no jitter
  * at all (MAD 0) still needs 25% more delay to count as stressed. */
 #define DETECT_RTT_MIN_RISE 0.25
-/* Loss floor for the binomial test: the healthy loss rate is taken as at least 1%, and
- * a bin needs at least 2 failed probes (one lost packet is never stress). */
+/* Loss stress is a binomial test: with the healthy loss rate p (the mean over the
+ * baseline bins, at least DETECT_LOSS_FLOOR), a bin with n probes and f failures is
+ * stressed when P(X >= f) < DETECT_STRESS_ALPHA, the one-sided tail of a 4-sigma
+ * normal deviation (so both stress tests share one false-alarm rate per bin). A bin
+ * needs at least 2 failed probes: one lost packet is never stress. */
 #define DETECT_LOSS_FLOOR 0.01
 #define DETECT_LOSS_MIN_FAILS 2
+#define DETECT_STRESS_ALPHA 3.2e-5
 /* Baselines: median and MAD over the last BASE_BINS healthy bins (an hour of
  * one-minute rounds), trusted after BASE_MIN bins. */
 #define DETECT_BASE_BINS 60
@@ -353,7 +357,7 @@ struct detect_signals {
 	uint32_t probes;      /* observations in the bin from targets not confirmed down */
 	uint32_t failed;      /* of which failed */
 	float loss;           /* failed / probes; NAN without probes */
-	float loss_base, loss_mad;
+	float loss_base;      /* mean loss of the baseline bins */
 	float rtt_p50_ms, rtt_p90_ms;  /* raw RTT quantiles of the bin's answers */
 	float rtt_ratio;      /* median of (RTT / that channel's baseline RTT) */
 	float rtt_ratio_base, rtt_ratio_mad;

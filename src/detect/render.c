@@ -55,6 +55,7 @@ static void put_duration(struct buf *b, int64_t us)
 
 static void put_counts(struct buf *b, const struct detect_step *s, const char *sep)
 {
+	const char *first = s->kind == STEP_LAYER_BACK ? "first back" : "first";
 	if (s->layer == LAYER_BGP) {
 		buf_printf(b, " (%u/%u peers)", s->count, s->total);
 		return;
@@ -64,7 +65,7 @@ static void put_counts(struct buf *b, const struct detect_step *s, const char *s
 	else
 		buf_puts(b, " (");
 	if (s->label[0])
-		buf_printf(b, "%sfirst: %s", s->total ? sep : "", s->label);
+		buf_printf(b, "%s%s: %s", s->total ? sep : "", first, s->label);
 	buf_putc(b, ')');
 }
 
@@ -114,7 +115,7 @@ static void step_words(struct buf *b, const struct detect_step *s, bool counts)
 		buf_puts(b, "monitor connectivity back");
 		return;
 	case STEP_RELAPSE:
-		buf_puts(b, "failed again before the recovery was confirmed");
+		buf_puts(b, "failed again after coming back (relapse)");
 		return;
 	case STEP_CAUSE:
 		buf_printf(b, "cause revised: %s -> %s", detect_cause_name(s->prev_cause),
@@ -167,6 +168,20 @@ static int layer_order(const struct detect_event *ev, bool back, int out[LAYER__
 	for (int i = 0; i < n; i++)
 		out[i] = (int)o[i].i;
 	return n;
+}
+
+static void put_disc_list(struct buf *b, const char *head, uint32_t mask)
+{
+	if (!mask)
+		return;
+	buf_puts(b, head);
+	bool first = true;
+	for (int k = 0; k < DISC__COUNT; k++)
+		if (mask & (1u << k)) {
+			buf_printf(b, "%s%s", first ? "" : ", ", detect_disc_name(k));
+			first = false;
+		}
+	buf_putc(b, '\n');
 }
 
 static void put_cause(struct buf *b, const struct detect_event *ev)
@@ -260,15 +275,13 @@ void detect_event_text(struct buf *b, const struct detect_event *ev)
 			   ev->revisions > 1 ? "s" : "", detect_cause_name(ev->prev_cause));
 	buf_putc(b, '\n');
 	for (int k = 0; k < DISC__COUNT; k++) {
-		if (!(ev->disc & (1u << k)))
+		if (!(ev->disc & ev->disc_listed & (1u << k)))
 			continue;
 		split_time(ev->disc_us[k], sec, date2, hm2);
-		buf_printf(b, "  evidence%s: %s (%s) at %s\n", ev->disc_listed & (1u << k) ? "" : " (other)",
-			   detect_disc_name(k), detect_disc_text(k), hm2);
+		buf_printf(b, "  evidence: %s at %s: %s\n", detect_disc_name(k), hm2, detect_disc_text(k));
 	}
-	for (int k = 0; k < DISC__COUNT; k++)
-		if ((ev->disc_listed & (1u << k)) && !(ev->disc & (1u << k)))
-			buf_printf(b, "  not seen: %s (%s)\n", detect_disc_name(k), detect_disc_text(k));
+	put_disc_list(b, "  not seen: ", ev->disc_listed & ~ev->disc);
+	put_disc_list(b, "  also seen: ", ev->disc & ~ev->disc_listed);
 }
 
 static void json_layers(struct buf *b, uint32_t mask)

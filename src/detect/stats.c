@@ -60,3 +60,32 @@ float detect_ring_median(const struct detect_ring *r, float *mad)
 	/* the ring's order does not matter for median and MAD */
 	return detect_median_mad(r->v, r->n, mad);
 }
+
+float detect_ring_mean(const struct detect_ring *r)
+{
+	if (!r->n)
+		return NAN;
+	double sum = 0;
+	for (unsigned i = 0; i < r->n; i++)
+		sum += r->v[i];
+	return (float)(sum / r->n);
+}
+
+double detect_binomial_tail(unsigned k, unsigned n, double p)
+{
+	if (k == 0)
+		return 1;
+	if (k > n)
+		return 0;
+	if (p <= 0)
+		return 0;
+	if (p >= 1)
+		return 1;
+	/* sum the pmf from k to n in logs (n is at most a few thousand probes) */
+	double lp = log(p), lq = log1p(-p), tail = 0;
+	for (unsigned i = k; i <= n; i++) {
+		double lc = lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0);
+		tail += exp(lc + i * lp + (n - i) * lq);
+	}
+	return tail > 1 ? 1 : tail;
+}

@@ -24,6 +24,10 @@ struct detect_ring {
 	uint16_t n, pos;
 };
 void detect_ring_push(struct detect_ring *r, float x); /* NAN is ignored */
+/* Mean of the ring (NAN if empty). */
+float detect_ring_mean(const struct detect_ring *r);
+/* P(X >= k) for X ~ Binomial(n, p). */
+double detect_binomial_tail(unsigned k, unsigned n, double p);
 /* Median of the ring (NAN if empty); *mad gets the MAD when mad != NULL. */
 float detect_ring_median(const struct detect_ring *r, float *mad);
 
