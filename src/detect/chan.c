@@ -55,7 +55,14 @@ static void transition(struct detect_chan *c, int state, int64_t since)
 static void window_push(struct detect_chan *c, bool failed, int64_t t)
 {
 	if (c->nwin == DETECT_WINDOW_N) {
-		if (c->ever_up && (c->state == TSTATE_UP || c->state == TSTATE_SUSPECT))
+		/* A failure with another failure in its window was part of a burst: bursts
+		 * are not the independent losses the binomial model of k is about (and a
+		 * flapping target must not teach us to ignore it), so they are not noise. */
+		int fails = 0;
+		for (int i = 0; i < c->nwin; i++)
+			fails += c->win_fail[i];
+		bool burst = c->win_fail[0] && fails >= DETECT_K_MIN;
+		if (c->ever_up && !burst && (c->state == TSTATE_UP || c->state == TSTATE_SUSPECT))
 			noise_add(c, c->win_fail[0]);
 		memmove(c->win_fail, c->win_fail + 1, (DETECT_WINDOW_N - 1) * sizeof c->win_fail[0]);
 		memmove(c->win_time, c->win_time + 1, (DETECT_WINDOW_N - 1) * sizeof c->win_time[0]);
@@ -137,8 +144,6 @@ bool detect_chan_feed(struct detect_chan *c, int oclass, int64_t t)
 	case TSTATE__COUNT:
 		break;
 	}
-	/* a channel that has never answered cannot be RECOVERING into "established";
-	 * its first confirmed UP above sets ever_up */
 	return c->state != before;
 }
 

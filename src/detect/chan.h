@@ -9,8 +9,10 @@
  * Window: the last DETECT_WINDOW_N counted observations while the channel is not
  * confirmed down. An observation leaving the window while the channel is UP or
  * SUSPECT was noise (the channel never confirmed a failure on it): it goes into the
- * noise estimate q. Failures that confirmed a DOWN are never noise. So a first
- * failure does not raise k for its own confirmation.
+ * noise estimate q, unless it was a failure with another failure in the window (a
+ * burst: not the independent loss the binomial model assumes). Failures that
+ * confirmed a DOWN are never noise. So a first failure does not raise k for its
+ * own confirmation, and a flapping target does not teach k to ignore it.
  */
 #ifndef BLACKOUT_DETECT_CHAN_H
 #define BLACKOUT_DETECT_CHAN_H

@@ -1094,8 +1094,12 @@ static void entity_bin(struct detect *d, struct entity *e, uint32_t id, int64_t 
 	if (e->sig.severity > ev->peak_severity)
 		ev->peak_severity = e->sig.severity;
 	if (failing && e->evp.recover_since) {
+		int64_t again = now;
+		for (int l = 0; l < LAYER__COUNT; l++)
+			if ((failing & LAYER_BIT(l)) && e->lfail_us[l] && e->lfail_us[l] < again)
+				again = e->lfail_us[l];
 		e->evp.recover_since = 0;
-		add_step(ev, STEP_RELAPSE, now);
+		add_step(ev, STEP_RELAPSE, again);
 		what |= DETECT_WHAT_RELAPSE;
 	} else if (!failing && !e->evp.recover_since) {
 		e->evp.recover_since = now;
@@ -1132,7 +1136,9 @@ static void learn(struct detect *d, struct entity *e)
 		e->noroute_first = 0;
 }
 
-static void close_bin(struct detect *d, size_t nobs, size_t nbgp)
+/* Closes the bin [closed_until, closed_until + bin) with its inputs, in order. */
+static void close_bin(struct detect *d, const struct obs *obs, size_t nobs,
+		      const struct detect_bgp_sample *bgp, size_t nbgp)
 {
 	int64_t b0 = d->closed_until, b1 = b0 + d->p.bin_us;
 	for (size_t i = 0; i < d->nents; i++) {
@@ -1142,9 +1148,9 @@ static void close_bin(struct detect *d, size_t nobs, size_t nbgp)
 	}
 	d->nprtt = 0;
 	for (size_t i = 0; i < nobs; i++)
-		apply_obs(d, &d->pend[i]);
+		apply_obs(d, &obs[i]);
 	for (size_t i = 0; i < nbgp; i++)
-		apply_bgp(d, &d->bpend[i]);
+		apply_bgp(d, &bgp[i]);
 	/* targets whose flapping window ran out without new observations */
 	for (size_t i = 0; i < d->nents; i++) {
 		struct entity *e = &d->ents[i];
@@ -1209,8 +1215,10 @@ int detect_tick(struct detect *d, int64_t now_us)
 	int64_t end = now_us - d->p.late_us;
 	if (end < 0)
 		return 0;
-	qsort(d->pend, d->npend, sizeof *d->pend, cmp_obs);
-	qsort(d->bpend, d->nbpend, sizeof *d->bpend, cmp_bgp);
+	if (d->npend)
+		qsort(d->pend, d->npend, sizeof *d->pend, cmp_obs);
+	if (d->nbpend)
+		qsort(d->bpend, d->nbpend, sizeof *d->bpend, cmp_bgp);
 	if (!d->started) {
 		int64_t first = end;
 		if (d->npend && d->pend[0].time_us < first)
@@ -1250,22 +1258,19 @@ int detect_tick(struct detect *d, int64_t now_us)
 		} else {
 			empty = 0;
 		}
-		/* close_bin applies pend[io..no) and bpend[ib..nb): shift the views */
-		struct obs *po = d->pend;
-		struct detect_bgp_sample *pb = d->bpend;
-		d->pend += io;
-		d->bpend += ib;
-		close_bin(d, no - io, nb - ib);
-		d->pend = po;
-		d->bpend = pb;
+		close_bin(d, d->pend ? d->pend + io : NULL, no - io, d->bpend ? d->bpend + ib : NULL, nb - ib);
 		io = no;
 		ib = nb;
 		closed++;
 	}
-	memmove(d->pend, d->pend + io, (d->npend - io) * sizeof *d->pend);
-	d->npend -= io;
-	memmove(d->bpend, d->bpend + ib, (d->nbpend - ib) * sizeof *d->bpend);
-	d->nbpend -= ib;
+	if (io) {
+		memmove(d->pend, d->pend + io, (d->npend - io) * sizeof *d->pend);
+		d->npend -= io;
+	}
+	if (ib) {
+		memmove(d->bpend, d->bpend + ib, (d->nbpend - ib) * sizeof *d->bpend);
+		d->nbpend -= ib;
+	}
 	return closed;
 }
 
