@@ -90,6 +90,10 @@ void detect_cause_decide(const struct detect_evidence *e, struct detect_verdict 
 		fire(v, DISC_ROUTERS_OK, origin);
 	if (e->bgp_known && !withdrawn && !(e->failed & LAYER_BIT(LAYER_BGP)))
 		fire(v, DISC_ROUTES_OK, origin);
+	if (e->relapse_us && e->relapse_us < last)
+		fire(v, DISC_INTERMITTENT, e->relapse_us);
+	if (e->stress_during_us)
+		fire(v, DISC_STRESS_DURING, e->stress_during_us);
 
 #define HAS(d) ((v->disc & BIT(d)) != 0)
 	int cause = CAUSE_UNKNOWN;
@@ -99,16 +103,19 @@ void detect_cause_decide(const struct detect_evidence *e, struct detect_verdict 
 		cause = CAUSE_ROUTING;
 	else if (HAS(DISC_SIMULTANEOUS) && !HAS(DISC_STRESS_BEFORE) && !link_alive)
 		cause = CAUSE_ABRUPT;
-	else if (HAS(DISC_STRESS_BEFORE) && HAS(DISC_SPREAD) && !bgp_first)
+	else if ((HAS(DISC_STRESS_BEFORE) || HAS(DISC_STRESS_DURING) || HAS(DISC_INTERMITTENT)) &&
+		 HAS(DISC_SPREAD) && !bgp_first)
 		cause = CAUSE_CASCADE;
 	else if (HAS(DISC_DNS_DOWN) && HAS(DISC_HOSTS_ANSWER))
 		cause = CAUSE_DNS;
 	else if (HAS(DISC_SERVICES_DOWN) && (dp & ~e->down) &&
 		 !(e->failed & LAYER_BIT(LAYER_ROUTER)) && !withdrawn)
 		cause = CAUSE_PARTIAL;
-#undef HAS
 	v->cause = (uint8_t)cause;
 	v->listed = listed_for[cause];
-	int n = popcount(v->listed);
-	v->confidence = n ? (float)popcount(v->listed & v->disc) / (float)n : 0.0f;
+	int n = popcount(v->listed), got = popcount(v->listed & v->disc);
+	if (cause == CAUSE_CASCADE && !HAS(DISC_STRESS_BEFORE))
+		got++; /* stress while spreading, or intermittent failures, stand for the rise */
+	v->confidence = n ? (float)got / (float)n : 0.0f;
+#undef HAS
 }

@@ -19,8 +19,12 @@
  *            with the data plane still answering
  *   abrupt   simultaneous, no stress-before, link not alive  simultaneous no-stress
  *                                                           link-down bgp-within-hold control-ok
- *   cascade  stress-before, spread, not bgp-first            stress-before spread
- *                                                           services-first bgp-last control-ok
+ *   cascade  stress-before, stress-during or intermittent,   stress-before spread
+ *            spread, not bgp-first                          services-first bgp-last control-ok
+ *            (the other two fill the stress-before slot: loss heavy enough to fail
+ *            targets in the round it becomes measurable shows on the targets that
+ *            keep answering while the failure spreads, or as layers that fail, come
+ *            back and fail again; a cut does neither)
  *   dns      dns-down, hosts-answer                          dns-down hosts-answer routes-ok control-ok
  *   partial  services-down, something still answers,         services-down routers-ok
  *            routers never failed, routes not withdrawn     routes-ok control-ok
@@ -46,12 +50,15 @@ struct detect_evidence {
 	bool baseline_ready;   /* RTT/loss baseline known: "no stress" is a fact */
 	int64_t stress_us;     /* start of an RTT/loss rise ending at or before the first
 	                        * failure, within the lookback; 0 if none */
+	int64_t stress_during_us; /* start of a rise (on the survivors) while the failure
+	                        * spread, ending a round before the last layer failed */
 	bool bgp_known;        /* the entity has prefixes with BGP samples */
 	int64_t withdrawn_us;  /* when the prefixes went down (0: not withdrawn) */
 	bool link_known;       /* a border-link target is established */
 	bool link_failed;      /* it failed during the event */
 	int64_t link_fail_us;
 	int64_t net_unreach_us; /* first net-unreachable from the entity's targets, 0 none */
+	int64_t relapse_us;    /* first time a layer failed again after coming back, 0 none */
 	bool control_known;    /* control targets are established */
 	int64_t control_ok_us; /* first answer from a control target at or after the first
 	                        * failure (0: none yet) */

@@ -5,17 +5,41 @@
 
 #include "detect/stats.h"
 
-static void noise_add(struct detect_chan *c, bool failed)
+/* Every healthy observation leaving the window counts; a failure counts as such
+ * only when it was isolated (no other failure in its window). */
+static void noise_add(struct detect_chan *c, bool isolated_failure)
 {
 	const double keep = 1.0 - 1.0 / DETECT_NOISE_MEMORY;
 	c->noise_n = c->noise_n * keep + 1.0;
-	c->noise_f = c->noise_f * keep + (failed ? 1.0 : 0.0);
+	c->noise_f = c->noise_f * keep + (isolated_failure ? 1.0 : 0.0);
+}
+
+/* Under independent loss q, a failure is isolated among the N-1 observations after it
+ * with probability (1-q)^(N-1): the isolated rate is r = q (1-q)^(N-1). */
+static double isolated_rate(double q)
+{
+	return q * pow(1 - q, DETECT_WINDOW_N - 1);
 }
 
 double detect_chan_noise(const struct detect_chan *c)
 {
-	return (c->noise_f + DETECT_NOISE_PRIOR * DETECT_NOISE_PRIOR_WEIGHT) /
-	       (c->noise_n + DETECT_NOISE_PRIOR_WEIGHT);
+	/* the prior is worth 1/q0 observations: the time a target needs to show one
+	 * failure at the prior rate, before which its own silence says little */
+	double q0 = c->prior > 0 ? c->prior : DETECT_NOISE_PRIOR;
+	double w = 1.0 / q0;
+	if (w < 10)
+		w = 10;
+	if (w > DETECT_NOISE_MEMORY)
+		w = DETECT_NOISE_MEMORY;
+	double r = (c->noise_f + isolated_rate(q0) * w) / (c->noise_n + w);
+	/* invert r = q (1-q)^(N-1) on the branch q < 1/N (fixed point); beyond its maximum
+	 * the loss is far above what k can budget for anyway */
+	if (r >= isolated_rate(1.0 / DETECT_WINDOW_N))
+		return 1.0 / DETECT_WINDOW_N;
+	double q = r;
+	for (int i = 0; i < 50; i++)
+		q = r / pow(1 - q, DETECT_WINDOW_N - 1);
+	return q;
 }
 
 static double binomial(int n, int k)
@@ -55,15 +79,16 @@ static void transition(struct detect_chan *c, int state, int64_t since)
 static void window_push(struct detect_chan *c, bool failed, int64_t t)
 {
 	if (c->nwin == DETECT_WINDOW_N) {
-		/* A failure with another failure in its window was part of a burst: bursts
-		 * are not the independent losses the binomial model of k is about (and a
-		 * flapping target must not teach us to ignore it), so they are not noise. */
+		/* A failure with another failure in its window was part of a burst: the
+		 * estimate counts only isolated failures and corrects for the ones that
+		 * independent loss would also put in bursts, so a flapping target (long
+		 * runs of failures) does not teach k to ignore it. */
 		int fails = 0;
 		for (int i = 0; i < c->nwin; i++)
 			fails += c->win_fail[i];
-		bool burst = c->win_fail[0] && fails >= DETECT_K_MIN;
-		if (c->ever_up && !burst && (c->state == TSTATE_UP || c->state == TSTATE_SUSPECT))
-			noise_add(c, c->win_fail[0]);
+		bool isolated = c->win_fail[0] && fails == 1;
+		if (c->ever_up && (c->state == TSTATE_UP || c->state == TSTATE_SUSPECT))
+			noise_add(c, isolated);
 		memmove(c->win_fail, c->win_fail + 1, (DETECT_WINDOW_N - 1) * sizeof c->win_fail[0]);
 		memmove(c->win_time, c->win_time + 1, (DETECT_WINDOW_N - 1) * sizeof c->win_time[0]);
 		c->nwin--;

@@ -9,10 +9,11 @@
  * Window: the last DETECT_WINDOW_N counted observations while the channel is not
  * confirmed down. An observation leaving the window while the channel is UP or
  * SUSPECT was noise (the channel never confirmed a failure on it): it goes into the
- * noise estimate q, unless it was a failure with another failure in the window (a
- * burst: not the independent loss the binomial model assumes). Failures that
- * confirmed a DOWN are never noise. So a first failure does not raise k for its
- * own confirmation, and a flapping target does not teach k to ignore it.
+ * noise estimate q. Only isolated failures (no other failure in the window) count
+ * as failures, and q is solved from their rate r = q (1-q)^(N-1), which is what
+ * independent loss gives: unbiased for random loss, while the long runs of a
+ * flapping target do not teach k to ignore it. Failures that confirmed a DOWN are
+ * never noise, so a first failure does not raise k for its own confirmation.
  */
 #ifndef BLACKOUT_DETECT_CHAN_H
 #define BLACKOUT_DETECT_CHAN_H
@@ -34,7 +35,8 @@ struct detect_chan {
 	int64_t since;       /* start of the current state (backdated) */
 	int64_t run_start;   /* first success of the current recovery run */
 	int64_t last;        /* time of the last counted observation */
-	double noise_n, noise_f; /* decayed counts of healthy observations and their failures */
+	double noise_n, noise_f; /* decayed counts of healthy observations and isolated failures */
+	float prior;         /* prior failure rate; 0 means DETECT_NOISE_PRIOR */
 	float rtt[DETECT_RTT_RING];
 	uint8_t rtt_n, rtt_pos;
 	uint8_t ntrans, trans_pos;

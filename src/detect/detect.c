@@ -25,7 +25,7 @@
 #include "detect/chan.h"
 #include "detect/stats.h"
 
-#define STRESS_RING 64
+#define BIN_RING 64 /* recent bins kept per entity for the stress evidence */
 #define MAX_TIME (INT64_C(1) << 62)
 #define MAD_SIGMA 1.4826 /* MAD -> standard deviation for normal noise */
 
@@ -47,20 +47,29 @@ struct pfx {
 	uint16_t visible, peers;
 };
 
-struct stress_bin {
+/* A closed bin as the stress evidence needs it. "outage" counts the failed probes
+ * that turned out to belong to a target confirming its failure: they are the outage
+ * itself, not stress on the path, and are taken out of the loss of the survivors. */
+struct bin_rec {
 	int64_t start, end;
-	float ratio, loss;
+	uint32_t probes, failed, outage;
+	float ratio;     /* RTT ratio (answers only: survivors by construction) */
+	float loss_base; /* the healthy loss rate at the time */
+	bool stress_rtt;
 };
 
 /* What an open event needs beyond its public struct. */
 struct event_priv {
 	uint8_t lstate[LAYER__COUNT]; /* LS_* below, within this event */
 	int64_t withdrawn_us;
-	int64_t stress_us;
+	int64_t stress_us;     /* stress before the first failure */
+	int64_t stress_during_us; /* stress while the failure spread */
+	int64_t stress_first, stress_last; /* the failure times they were judged against */
 	int64_t recover_since; /* bin end when every layer was back; 0 while failing */
 	bool link_failed;
 	int64_t link_fail_us;
 	bool net_unreach_noted;
+	int64_t relapse_us;    /* first time a layer failed again after coming back */
 	int64_t control_ok_us; /* first control answer seen at or after the first failure */
 	uint64_t id;
 };
@@ -80,8 +89,10 @@ struct entity {
 	size_t nrtt, nratio, caprtt, capratio;
 	/* baselines over healthy bins */
 	struct detect_ring base_ratio, base_loss, base_frac[LAYER__COUNT];
-	struct stress_bin stress[STRESS_RING];
-	size_t nstress, stress_pos;
+	uint32_t outage; /* this bin's failed probes that confirmed a target down */
+	unsigned stress_run; /* healthy stressed bins in a row */
+	struct bin_rec bins[BIN_RING];
+	size_t nbins, bin_pos;
 	/* layers, across bins */
 	uint8_t lstatus[LAYER__COUNT];
 	int64_t lfail_us[LAYER__COUNT]; /* start of the layer's current failure, 0 if ok */
@@ -181,6 +192,7 @@ void detect_params_default(struct detect_params *p)
 	p->bin_us = 60 * USEC_PER_SEC;
 	p->late_us = p->bin_us;
 	p->bgp_hold_us = 180 * USEC_PER_SEC;
+	p->prior_loss = DETECT_NOISE_PRIOR;
 }
 
 static uint32_t entity_new(struct detect *d, const char *name, int kind)
@@ -208,6 +220,8 @@ struct detect *detect_new(const struct detect_params *params, const struct detec
 		d->p.late_us = params->late_us >= 0 ? params->late_us : d->p.bin_us;
 		if (params->bgp_hold_us >= 0)
 			d->p.bgp_hold_us = params->bgp_hold_us;
+		if (params->prior_loss > 0 && params->prior_loss < 0.5)
+			d->p.prior_loss = params->prior_loss;
 	}
 	if (hooks)
 		d->h = *hooks;
@@ -284,8 +298,8 @@ int detect_target_add(struct detect *d, const struct detect_target_spec *s)
 	t->st.id = s->id;
 	t->st.entity = ent;
 	t->st.role = (uint8_t)s->role;
-	t->st.noise = (float)DETECT_NOISE_PRIOR;
-	t->st.k = (uint8_t)detect_chan_k_for(DETECT_NOISE_PRIOR);
+	t->st.noise = (float)d->p.prior_loss;
+	t->st.k = (uint8_t)detect_chan_k_for(d->p.prior_loss);
 	t->st.rtt_base_ms = NAN;
 	struct entity *e = &d->ents[ent];
 	GROW(e->targets, e->ntargets, e->captargets);
@@ -433,6 +447,26 @@ static void target_refresh(struct detect *d, struct target *t, int64_t now)
 		d->h.target(d->h.arg, st);
 }
 
+/* The failed probes in a channel's window that just confirmed it down were the outage,
+ * not loss: move them to the outage count of their bins. */
+static void attribute_outage(struct entity *e, const bool *fail, const int64_t *times, int n,
+			     int64_t cur_start)
+{
+	for (int i = 0; i < n; i++) {
+		if (!fail[i])
+			continue;
+		if (times[i] >= cur_start) {
+			e->outage++;
+			continue;
+		}
+		for (size_t k = 0; k < e->nbins; k++)
+			if (times[i] >= e->bins[k].start && times[i] < e->bins[k].end) {
+				e->bins[k].outage++;
+				break;
+			}
+	}
+}
+
 static void apply_obs(struct detect *d, const struct obs *o)
 {
 	struct target *t = target_get(d, o->target);
@@ -444,8 +478,10 @@ static void apply_obs(struct detect *d, const struct obs *o)
 	if (oc == OCLASS_NONE)
 		return;
 	struct entity *e = &d->ents[t->entity];
-	if (!t->chan[o->kind])
+	if (!t->chan[o->kind]) {
 		t->chan[o->kind] = xcalloc(1, sizeof *t->chan[o->kind]);
+		t->chan[o->kind]->prior = (float)d->p.prior_loss;
+	}
 	struct detect_chan *c = t->chan[o->kind];
 	bool healthy = c->state == TSTATE_UP || c->state == TSTATE_SUSPECT;
 
@@ -474,7 +510,16 @@ static void apply_obs(struct detect *d, const struct obs *o)
 	}
 	if (oc == OCLASS_UP && t->role == ROLE_CONTROL && o->time_us > d->control_ok_us)
 		d->control_ok_us = o->time_us;
+	bool win_fail[DETECT_WINDOW_N + 1];
+	int64_t win_time[DETECT_WINDOW_N + 1];
+	int nwin = c->nwin;
+	memcpy(win_fail, c->win_fail, sizeof c->win_fail);
+	memcpy(win_time, c->win_time, sizeof c->win_time);
+	win_fail[nwin] = oc != OCLASS_UP;
+	win_time[nwin] = o->time_us;
 	detect_chan_feed(c, oc, o->time_us);
+	if (healthy && c->ever_up && c->state == TSTATE_DOWN)
+		attribute_outage(e, win_fail, win_time, nwin + 1, d->closed_until);
 	target_refresh(d, t, o->time_us);
 }
 
@@ -632,14 +677,15 @@ static void compute_signals(struct detect *d, struct entity *e, uint32_t id, int
 	s->severity = (float)(sev < 0 ? 0 : sev > 1 ? 1 : sev);
 	e->have_sig = true;
 
-	if (s->stressed) {
-		struct stress_bin *sb = &e->stress[e->stress_pos];
-		*sb = (struct stress_bin){b0, b1, s->rtt_ratio, s->loss};
-		e->stress_pos = (e->stress_pos + 1) % STRESS_RING;
-		if (e->nstress < STRESS_RING)
-			e->nstress++;
-	}
+	struct bin_rec *br = &e->bins[e->bin_pos];
+	*br = (struct bin_rec){b0, b1, e->probes, e->failed, e->outage, s->rtt_ratio,
+			       (float)fmax(isnan(s->loss_base) ? 0 : s->loss_base, DETECT_LOSS_FLOOR),
+			       s->stress_rtt};
+	e->bin_pos = (e->bin_pos + 1) % BIN_RING;
+	if (e->nbins < BIN_RING)
+		e->nbins++;
 }
+
 
 /* Layer transitions with backdated times, kept across bins. */
 static void track_layers(struct detect *d, struct entity *e)
@@ -774,6 +820,8 @@ static unsigned event_layers(struct detect *d, struct entity *e, struct detect_e
 			if (*ls == LS_BACK) {
 				ev->relapses++;
 				what |= DETECT_WHAT_RELAPSE;
+				if (!e->evp.relapse_us)
+					e->evp.relapse_us = t_fail;
 			}
 			if (!(ev->layers & LAYER_BIT(l)) || t_fail < ev->layer_fail_us[l])
 				ev->layer_fail_us[l] = t_fail;
@@ -821,38 +869,97 @@ static int64_t event_first_failure(const struct detect_event *ev)
 	return first ? first : ev->start_us;
 }
 
-/* The earliest stressed bin that ended at or before the first failure, within the
- * lookback; records a stress step the first time. */
+static int64_t event_last_failure(const struct detect_event *ev)
+{
+	int64_t last = 0;
+	for (int l = 0; l < LAYER__COUNT; l++)
+		if ((ev->layers & LAYER_BIT(l) & LAYER_DATA_PLANE) && ev->layer_fail_us[l] > last)
+			last = ev->layer_fail_us[l];
+	return last;
+}
+
+/* The entity's recent bins in time order (oldest first). Returns how many. */
+static size_t bins_in_order(const struct entity *e, const struct bin_rec **out)
+{
+	size_t start = e->nbins < BIN_RING ? 0 : e->bin_pos;
+	for (size_t i = 0; i < e->nbins; i++)
+		out[i] = &e->bins[(start + i) % BIN_RING];
+	return e->nbins;
+}
+
+/* Stress over the bins b[0..n) (contiguous, in time order), judged on the survivors:
+ * an RTT rise in any bin, or a loss rise sustained to the end of the run (the
+ * binomial test over the last j bins together, for any j, so that a loss spread thin
+ * over several rounds counts). Failed probes that were the outage itself (targets
+ * that went on to confirm their failure) are not loss. Returns the start of the
+ * rise, 0 if none; *ratio and *loss describe it. */
+static int64_t run_stress(const struct bin_rec **b, size_t n, float *ratio, float *loss)
+{
+	int64_t onset = 0;
+	uint32_t f = 0, p = 0;
+	for (size_t j = n; j-- > 0;) {
+		uint32_t out = b[j]->outage < b[j]->failed ? b[j]->outage : b[j]->failed;
+		f += b[j]->failed - out;
+		p += b[j]->probes - out;
+		double base = b[n - 1]->loss_base;
+		if (f >= DETECT_LOSS_MIN_FAILS && p &&
+		    detect_binomial_tail(f, p, base) < DETECT_STRESS_ALPHA) {
+			onset = b[j]->start;
+			*loss = (float)f / (float)p;
+		}
+	}
+	for (size_t j = 0; j < n; j++)
+		if (b[j]->stress_rtt) {
+			if (!onset || b[j]->start < onset)
+				onset = b[j]->start;
+			if (b[j]->ratio > *ratio)
+				*ratio = b[j]->ratio;
+		}
+	return onset;
+}
+
+/* Stress before the first failure (within the lookback), and stress while the failure
+ * spread (ending at least one round before the last layer failed); the earliest of
+ * them is the "network stress" step of the timeline. */
 static void event_stress(struct entity *e, struct detect_event *ev)
 {
-	int64_t first = event_first_failure(ev);
+	int64_t first = event_first_failure(ev), last = event_last_failure(ev);
 	int64_t from = first - DETECT_STRESS_LOOKBACK_ROUNDS * e->round_us;
-	const struct stress_bin *onset = NULL;
+	const struct bin_rec *all[BIN_RING], *run[BIN_RING];
+	size_t n = bins_in_order(e, all), nb = 0, nd = 0;
+	for (size_t i = 0; i < n; i++)
+		if (all[i]->start >= from && all[i]->end <= first)
+			run[nb++] = all[i];
 	float ratio = 0, loss = 0;
-	for (size_t i = 0; i < e->nstress; i++) {
-		const struct stress_bin *sb = &e->stress[i];
-		if (sb->end > first || sb->start < from)
-			continue;
-		if (!onset || sb->start < onset->start)
-			onset = sb;
-		if (sb->ratio > ratio)
-			ratio = sb->ratio;
-		if (sb->loss > loss)
-			loss = sb->loss;
-	}
-	int64_t t = onset ? onset->start : 0;
-	if (t == e->evp.stress_us)
-		return;
-	e->evp.stress_us = t;
+	int64_t before = run_stress(run, nb, &ratio, &loss), during = 0;
+	for (size_t i = 0; last && i < n; i++)
+		if (all[i]->end > first && all[i]->end <= last - e->round_us)
+			run[nd++] = all[i];
+	if (nd)
+		during = run_stress(run, nd, &ratio, &loss);
+	/* the ring of recent bins rolls on during a long event: what was established for
+	 * the same first (and last) failure stays established */
+	if (!before && first == e->evp.stress_first)
+		before = e->evp.stress_us;
+	if (!during && first == e->evp.stress_first && last == e->evp.stress_last)
+		during = e->evp.stress_during_us;
+	int64_t onset = before ? before : during;
+	int64_t old = e->evp.stress_us ? e->evp.stress_us : e->evp.stress_during_us;
+	e->evp.stress_us = before;
+	e->evp.stress_during_us = during;
+	e->evp.stress_first = first;
+	e->evp.stress_last = last;
 	for (size_t i = 0; i < ev->nsteps; i++)
 		if (ev->steps[i].kind == STEP_STRESS) {
+			if (onset == old && ev->steps[i].value >= ratio && ev->steps[i].value2 >= loss)
+				return;
 			memmove(ev->steps + i, ev->steps + i + 1,
 				(ev->nsteps - i - 1) * sizeof ev->steps[0]);
 			ev->nsteps--;
 			break;
 		}
 	if (onset) {
-		struct detect_step *s = add_step(ev, STEP_STRESS, t);
+		struct detect_step *s = add_step(ev, STEP_STRESS, onset);
 		s->value = isnan(ratio) ? 0 : ratio;
 		s->value2 = isnan(loss) ? 0 : loss;
 	}
@@ -894,7 +1001,9 @@ static unsigned event_decide(struct detect *d, struct entity *e, struct detect_e
 	memcpy(ein.fail_us, ev->layer_fail_us, sizeof ein.fail_us);
 	ein.baseline_ready = e->sig.baseline_ready;
 	ein.stress_us = e->evp.stress_us;
+	ein.stress_during_us = e->evp.stress_during_us;
 	ein.withdrawn_us = e->evp.withdrawn_us;
+	ein.relapse_us = e->evp.relapse_us;
 	event_links(d, e, ev, &ein.link_known);
 	ein.link_failed = e->evp.link_failed;
 	ein.link_fail_us = e->evp.link_fail_us;
@@ -1127,6 +1236,11 @@ static void learn(struct detect *d, struct entity *e)
 	if (e->ev >= 0 || e->candidate || d->blind)
 		return;
 	const struct detect_signals *s = &e->sig;
+	/* a rise is not "normal" until it has lasted half the baseline window without an
+	 * outage; then it is the new level */
+	e->stress_run = s->stressed ? e->stress_run + 1 : 0;
+	if (s->stressed && e->stress_run <= DETECT_BASE_BINS / 2)
+		return;
 	detect_ring_push(&e->base_ratio, s->rtt_ratio);
 	detect_ring_push(&e->base_loss, s->loss);
 	for (int l = 0; l < LAYER__COUNT; l++)
@@ -1143,7 +1257,7 @@ static void close_bin(struct detect *d, const struct obs *obs, size_t nobs,
 	int64_t b0 = d->closed_until, b1 = b0 + d->p.bin_us;
 	for (size_t i = 0; i < d->nents; i++) {
 		struct entity *e = &d->ents[i];
-		e->probes = e->failed = 0;
+		e->probes = e->failed = e->outage = 0;
 		e->nrtt = e->nratio = 0;
 	}
 	d->nprtt = 0;

@@ -96,12 +96,16 @@
 /* Budget of false confirmations per target and round. With 100 targets probed every
  * minute that is about one false target failure per 70 days (1e-7 * 100 * 1440/day). */
 #define DETECT_FALSE_DOWN 1e-7
-/* Prior failure rate of a new target, worth DETECT_NOISE_PRIOR_WEIGHT observations,
- * until its own healthy history speaks: 1% (a lossy path after retries). */
+/* Prior failure rate of a new target (after the probe engine's retries), until its
+ * own healthy history speaks; worth 1/prior observations (the time to see one
+ * failure at that rate). 1% suits a lossy path probed without retries; a watcher
+ * that retries can pass a lower one in detect_params.prior_loss (e.g. 5% path
+ * loss and 2 retries: 0.05^3). */
 #define DETECT_NOISE_PRIOR 0.01
-#define DETECT_NOISE_PRIOR_WEIGHT 10.0
-/* The noise estimate forgets with a time constant of this many observations. */
-#define DETECT_NOISE_MEMORY 1000.0
+/* The noise estimate forgets with a time constant of this many observations (a week
+ * of one-minute rounds): long enough to learn that a clean target needs only k = 2,
+ * which takes about 3000 clean observations. */
+#define DETECT_NOISE_MEMORY 10000.0
 /* Successes in a row to confirm a recovery: a target in heavy loss rarely answers
  * three times running, and a false recovery is caught by the close hold below. */
 #define DETECT_UP_RUN 3
@@ -268,7 +272,9 @@ enum detect_cause {
 	X(DISC_HOSTS_ANSWER, "hosts-answer", "other targets still answered by address")             \
 	X(DISC_SERVICES_DOWN, "services-down", "some services failed")                              \
 	X(DISC_ROUTERS_OK, "routers-ok", "the routers kept answering")                              \
-	X(DISC_ROUTES_OK, "routes-ok", "the prefixes stayed visible")
+	X(DISC_ROUTES_OK, "routes-ok", "the prefixes stayed visible")                              \
+	X(DISC_INTERMITTENT, "intermittent", "a layer came back and failed again before the last layer failed (a congested path)") \
+	X(DISC_STRESS_DURING, "stress-during", "RTT or loss of the targets still answering rose while the failure spread")
 
 enum detect_disc {
 #define X(name, code, text) name,
@@ -320,6 +326,7 @@ struct detect_params {
 	int64_t bin_us;      /* width of a time bin; default 60 s; set it to the base round */
 	int64_t late_us;     /* how late an input may arrive; default one bin */
 	int64_t bgp_hold_us; /* BGP hold time of the collector's sessions; default 180 s */
+	double prior_loss;   /* a new target's assumed failure rate; 0: DETECT_NOISE_PRIOR */
 };
 void detect_params_default(struct detect_params *p);
 

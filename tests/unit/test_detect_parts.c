@@ -37,12 +37,13 @@ static int letter_class(char c)
 	}
 }
 
-/* A warm channel: 1000 clean observations, so its noise is low and k is 2. */
+/* A warm channel: 20000 clean observations (two weeks of one-minute rounds), so its
+ * measured noise outweighs the prior and k is 2. */
 static int64_t warm(struct detect_chan *c)
 {
-	for (int i = 0; i < 1000; i++)
+	for (int i = 0; i < 20000; i++)
 		detect_chan_feed(c, OCLASS_UP, (int64_t)i * R);
-	return 1000 * R;
+	return 20000 * R;
 }
 
 TEST(test_chan_sequences)
@@ -99,15 +100,33 @@ TEST(test_chan_k_from_noise)
 	struct detect_chan c;
 	memset(&c, 0, sizeof c);
 	CHECK_NEAR(detect_chan_noise(&c), DETECT_NOISE_PRIOR, 1e-9);
-	/* a channel losing one probe in 20 learns it, needs 5 in a row, and never goes down */
+	/* a clean channel needs 2 failures once it has a long clean history, 3 before */
+	for (int i = 0; i < 500; i++)
+		detect_chan_feed(&c, OCLASS_UP, (int64_t)i * R);
+	CHECK_INT(detect_chan_k(&c), 3);
+	/* a channel losing 5% of its probes at random learns it (the estimate corrects
+	 * for losses that fall together by chance), needs 5 in a row, and stays up */
+	memset(&c, 0, sizeof c);
+	uint64_t x = 12345;
 	int downs = 0;
-	for (int i = 0; i < 3000; i++) {
-		detect_chan_feed(&c, i % 20 == 7 ? OCLASS_SILENT : OCLASS_UP, (int64_t)i * R);
+	for (int i = 0; i < 20000; i++) {
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		detect_chan_feed(&c, x % 1000 < 50 ? OCLASS_SILENT : OCLASS_UP, (int64_t)i * R);
 		downs += c.state == TSTATE_DOWN;
 	}
 	CHECK_INT(downs, 0);
 	CHECK_NEAR(detect_chan_noise(&c), 0.05, 0.01);
 	CHECK_INT(detect_chan_k(&c), 5);
+	/* a flapping channel (3 down, 3 up) is not mistaken for noise: it keeps going down */
+	memset(&c, 0, sizeof c);
+	int64_t t = warm(&c);
+	downs = 0;
+	for (int i = 0; i < 60; i++) {
+		int before = c.state;
+		detect_chan_feed(&c, (i / 3) % 2 ? OCLASS_SILENT : OCLASS_UP, t + (int64_t)i * R);
+		downs += c.state == TSTATE_DOWN && before != TSTATE_DOWN && before != TSTATE_RECOVERING;
+	}
+	CHECK_INT(downs, 10);
 }
 
 TEST(test_chan_flapping_and_rtt)
