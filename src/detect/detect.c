@@ -939,9 +939,11 @@ static void event_stress(struct entity *e, struct detect_event *ev)
 		during = run_stress(run, nd, &ratio, &loss);
 	/* the ring of recent bins rolls on during a long event: what was established for
 	 * the same first (and last) failure stays established */
-	if (!before && first == e->evp.stress_first)
+	if (first == e->evp.stress_first && e->evp.stress_us &&
+	    (!before || e->evp.stress_us < before))
 		before = e->evp.stress_us;
-	if (!during && first == e->evp.stress_first && last == e->evp.stress_last)
+	if (first == e->evp.stress_first && last == e->evp.stress_last && e->evp.stress_during_us &&
+	    (!during || e->evp.stress_during_us < during))
 		during = e->evp.stress_during_us;
 	int64_t onset = before ? before : during;
 	int64_t old = e->evp.stress_us ? e->evp.stress_us : e->evp.stress_during_us;
@@ -951,8 +953,10 @@ static void event_stress(struct entity *e, struct detect_event *ev)
 	e->evp.stress_last = last;
 	for (size_t i = 0; i < ev->nsteps; i++)
 		if (ev->steps[i].kind == STEP_STRESS) {
-			if (onset == old && ev->steps[i].value >= ratio && ev->steps[i].value2 >= loss)
-				return;
+			if (onset == old) {
+				ratio = fmaxf(ratio, ev->steps[i].value);
+				loss = fmaxf(loss, ev->steps[i].value2);
+			}
 			memmove(ev->steps + i, ev->steps + i + 1,
 				(ev->nsteps - i - 1) * sizeof ev->steps[0]);
 			ev->nsteps--;

@@ -231,7 +231,8 @@ void detect_event_text(struct buf *b, const struct detect_event *ev)
 		split_time(ev->end_us, sec, date2, hm2);
 		buf_printf(b, "from %s %s UTC to %s %s UTC (", date, hm, date2, hm2);
 		put_duration(b, ev->end_us - ev->start_us);
-		buf_puts(b, ")\n");
+		buf_printf(b, ")%s\n",
+			   ev->start_uncertain ? ", start uncertain: the monitor was blind" : "");
 	}
 	char last_date[16];
 	memcpy(last_date, date, sizeof last_date);

@@ -81,11 +81,16 @@ double detect_binomial_tail(unsigned k, unsigned n, double p)
 		return 0;
 	if (p >= 1)
 		return 1;
-	/* sum the pmf from k to n in logs (n is at most a few thousand probes) */
-	double lp = log(p), lq = log1p(-p), tail = 0;
+	/* the first term in logs, the others by the pmf recurrence; the terms fall
+	 * geometrically beyond the mean, so stop when they no longer add anything */
+	double lp = log(p), lq = log1p(-p), ratio = p / (1 - p);
+	double term = exp(lgamma(n + 1.0) - lgamma(k + 1.0) - lgamma(n - k + 1.0) + k * lp + (n - k) * lq);
+	double tail = 0;
 	for (unsigned i = k; i <= n; i++) {
-		double lc = lgamma(n + 1.0) - lgamma(i + 1.0) - lgamma(n - i + 1.0);
-		tail += exp(lc + i * lp + (n - i) * lq);
+		tail += term;
+		if (term < tail * 1e-17 && i > n * p)
+			break;
+		term *= (double)(n - i) / (double)(i + 1) * ratio;
 	}
 	return tail > 1 ? 1 : tail;
 }

@@ -544,6 +544,47 @@ TEST(test_cause_revision)
 	detect_free(run.d);
 }
 
+/* The cascade's timeline in words, as `blackout report` and alerts show it: each
+ * step at the round it was injected. */
+TEST(test_cascade_timeline)
+{
+	struct run run;
+	play(&run, &cases[1].sc, 5, false);
+	const struct detect_event *ev = first_event(run.d, false);
+	CHECK(ev != NULL);
+	if (ev) {
+		static const struct {
+			int kind, layer, round;
+		} want[] = {
+			{STEP_STRESS, 0, 70},
+			{STEP_LAYER_DOWN, LAYER_WEB, 75},
+			{STEP_LAYER_DOWN, LAYER_MAIL, 77},
+			{STEP_LAYER_DOWN, LAYER_HOST, 79},
+			{STEP_LAYER_DOWN, LAYER_ROUTER, 81},
+			{STEP_LAYER_DOWN, LAYER_BGP, 83},
+		};
+		for (size_t w = 0; w < sizeof want / sizeof want[0]; w++) {
+			const struct detect_step *found = NULL;
+			for (size_t i = 0; i < ev->nsteps && !found; i++)
+				if (ev->steps[i].kind == want[w].kind &&
+				    (want[w].kind == STEP_STRESS || ev->steps[i].layer == want[w].layer))
+					found = &ev->steps[i];
+			if (!found || !in_round(found->time_us, want[w].round))
+				T_FAIL("step %s %s not in round %d", detect_step_name(want[w].kind),
+				       detect_layer_name(want[w].layer), want[w].round);
+		}
+		struct buf b = {0};
+		detect_event_summary(&b, ev);
+		CHECK(strncmp(b.p, "22:10 network stress: RTT 4.", 28) == 0);
+		CHECK(strstr(b.p, "; 22:15 web down; ") != NULL);
+		CHECK(strstr(b.p, "; 22:21 routers unresponsive; ") != NULL);
+		CHECK(strstr(b.p, "; 22:23 prefixes withdrawn (0/12 peers); ") != NULL);
+		CHECK(strstr(b.p, "cause: cascade (network stress, e.g. a DDoS)") != NULL);
+		buf_free(&b);
+	}
+	detect_free(run.d);
+}
+
 /* After an abrupt cut, mail comes back before the web, and the report says so. */
 TEST(test_recovery_order)
 {
@@ -641,6 +682,196 @@ TEST(test_vantage_local)
 	detect_free(run.d);
 }
 
+/* The monitor is blind from round 80 to 90, and the country is still down after the
+ * monitor is back: the outage is declared once the monitor has seen its control
+ * targets again, and its start is marked uncertain. */
+TEST(test_blind_then_down)
+{
+	static const struct scenario sc = {
+		"blind-then-down", false, 200, 0, 0.05, false,
+		{{80, 90, ROLES(RB(ROLE_CONTROL)), FX_DOWN, 0, 0},
+		 {80, 130, ROLES(DATA_PLANE), FX_DOWN, 0, 0}}};
+	struct run run;
+	play(&run, &sc, 21, false);
+	CHECK_INT(count_events(run.d, true), 1);
+	CHECK_INT(count_events(run.d, false), 1);
+	const struct detect_event *ev = first_event(run.d, false), *mon = first_event(run.d, true);
+	if (ev && mon) {
+		CHECK(ev->start_uncertain);
+		CHECK(ev->opened_us > mon->end_us);
+		CHECK(in_round(ev->end_us, 130));
+		struct buf b = {0};
+		detect_event_text(&b, ev);
+		CHECK(strstr(b.p, "start uncertain: the monitor was blind") != NULL);
+		buf_free(&b);
+	}
+	detect_free(run.d);
+}
+
+/* ---- a strict JSON syntax check (RFC 8259 grammar, no semantics) ---- */
+
+static const char *js_value(const char *p);
+
+static const char *js_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r')
+		p++;
+	return p;
+}
+
+static const char *js_string(const char *p)
+{
+	if (*p++ != '"')
+		return NULL;
+	while (*p != '"') {
+		if ((unsigned char)*p < 0x20)
+			return NULL;
+		if (*p == '\\') {
+			p++;
+			if (*p == 'u') {
+				for (int i = 1; i <= 4; i++)
+					if (!strchr("0123456789abcdefABCDEF", p[i]) || !p[i])
+						return NULL;
+				p += 4;
+			} else if (!strchr("\"\\/bfnrt", *p) || !*p) {
+				return NULL;
+			}
+		}
+		p++;
+	}
+	return p + 1;
+}
+
+static const char *js_number(const char *p)
+{
+	if (*p == '-')
+		p++;
+	if (*p == '0')
+		p++;
+	else if (*p >= '1' && *p <= '9')
+		while (*p >= '0' && *p <= '9')
+			p++;
+	else
+		return NULL;
+	if (*p == '.') {
+		if (!(*++p >= '0' && *p <= '9'))
+			return NULL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (!(*p >= '0' && *p <= '9'))
+			return NULL;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	return p;
+}
+
+static const char *js_value(const char *p)
+{
+	p = js_ws(p);
+	if (*p == '{' || *p == '[') {
+		char close = *p == '{' ? '}' : ']';
+		bool obj = *p == '{';
+		p = js_ws(p + 1);
+		if (*p == close)
+			return p + 1;
+		for (;;) {
+			if (obj) {
+				p = js_string(js_ws(p));
+				if (!p || *(p = js_ws(p)) != ':')
+					return NULL;
+				p++;
+			}
+			p = js_value(p);
+			if (!p)
+				return NULL;
+			p = js_ws(p);
+			if (*p == close)
+				return p + 1;
+			if (*p++ != ',')
+				return NULL;
+		}
+	}
+	if (*p == '"')
+		return js_string(p);
+	if (!strncmp(p, "true", 4))
+		return p + 4;
+	if (!strncmp(p, "false", 5))
+		return p + 5;
+	if (!strncmp(p, "null", 4))
+		return p + 4;
+	return js_number(p);
+}
+
+static bool json_valid(const char *s)
+{
+	const char *end = s ? js_value(s) : NULL;
+	return end && *js_ws(end) == '\0';
+}
+
+static void on_signals_json(void *arg, const struct detect_signals *s)
+{
+	int *bad = arg;
+	struct buf b = {0};
+	detect_signals_json(&b, s);
+	if (!json_valid(b.p))
+		(*bad)++;
+	buf_free(&b);
+}
+
+/* Every event, signal and target of every scenario renders as valid JSON. */
+TEST(test_json_valid)
+{
+	CHECK(json_valid("{\"a\":[1,-2.5e3,true,null,\"x\\u00e9\"]}"));
+	CHECK(!json_valid("{\"a\":01}"));
+	CHECK(!json_valid("{\"a\":nan}"));
+	CHECK(!json_valid("[1,]"));
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		struct run run;
+		play(&run, &cases[c].sc, 3, false);
+		for (size_t i = 0; i < detect_event_count(run.d); i++) {
+			struct buf b = {0};
+			detect_event_json(&b, detect_event_at(run.d, i));
+			if (!json_valid(b.p))
+				T_FAIL("%s: event JSON invalid: %s", cases[c].sc.name, b.p);
+			buf_free(&b);
+		}
+		for (uint32_t id = 0; id < NT; id++) {
+			const struct detect_target_state *st = detect_target(run.d, id);
+			if (!st)
+				continue;
+			struct buf b = {0};
+			detect_target_json(&b, st, detect_target_label(run.d, id));
+			if (!json_valid(b.p))
+				T_FAIL("%s: target JSON invalid: %s", cases[c].sc.name, b.p);
+			buf_free(&b);
+		}
+		detect_free(run.d);
+	}
+	/* all signals of one scenario, bin by bin */
+	int bad = 0;
+	struct detect_hooks h = {.arg = &bad, .signals = on_signals_json};
+	struct detect *d = detect_new(NULL, &h);
+	uint32_t e;
+	CHECK_INT(detect_entity_add(d, "x", ENTITY_AS, &e), 0);
+	struct detect_target_spec s = {.id = 0, .entity = e, .role = ROLE_WEB, .interval_us = R, .label = "w\"1"};
+	CHECK_INT(detect_target_add(d, &s), 0);
+	for (int r = 0; r < 50; r++) {
+		struct obs o = {.time_us = T0 + r * R, .kind = PROBE_HTTP,
+				.outcome = r > 30 ? OUTCOME_TIMEOUT : OUTCOME_OK, .rtt_ms = r > 30 ? -1 : 3};
+		CHECK_INT(detect_feed(d, &o), 0);
+		detect_tick(d, T0 + (r + 2) * R);
+	}
+	CHECK_INT(bad, 0);
+	CHECK_INT(detect_event_count(d), 1);
+	detect_free(d);
+}
+
 /* Same inputs, same events: in order, shuffled within the late window, and again. */
 TEST(test_replay_deterministic)
 {
@@ -667,11 +898,14 @@ int main(void)
 {
 	RUN(test_scenarios);
 	RUN(test_cause_revision);
+	RUN(test_cascade_timeline);
 	RUN(test_recovery_order);
 	RUN(test_noise_no_event);
 	RUN(test_single_loss_suspect);
 	RUN(test_flapping_one_event);
 	RUN(test_vantage_local);
+	RUN(test_blind_then_down);
+	RUN(test_json_valid);
 	RUN(test_replay_deterministic);
 	return test_main_end();
 }

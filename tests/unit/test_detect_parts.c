@@ -173,6 +173,20 @@ TEST(test_stats)
 	CHECK_NEAR(detect_binomial_tail(0, 3, 0.1), 1, 1e-9);
 	CHECK_NEAR(detect_binomial_tail(4, 3, 0.1), 0, 1e-12);
 	CHECK_NEAR(detect_binomial_tail(3, 3, 0.1), 0.001, 1e-9);
+	/* against a direct sum of the pmf */
+	static const struct {
+		unsigned k, n;
+		double p;
+	} bt[] = {{4, 13, 0.01}, {6, 13, 0.05}, {30, 1000, 0.01}, {1, 5000, 0.001}, {600, 2000, 0.25}};
+	for (size_t i = 0; i < sizeof bt / sizeof bt[0]; i++) {
+		double want = 0;
+		for (unsigned j = bt[i].k; j <= bt[i].n; j++)
+			want += exp(lgamma(bt[i].n + 1.0) - lgamma(j + 1.0) - lgamma(bt[i].n - j + 1.0) +
+				    j * log(bt[i].p) + (bt[i].n - j) * log1p(-bt[i].p));
+		double got = detect_binomial_tail(bt[i].k, bt[i].n, bt[i].p);
+		if (fabs(got - want) > 1e-12 + 1e-9 * want)
+			T_FAIL("tail(%u, %u, %g) = %g, expected %g", bt[i].k, bt[i].n, bt[i].p, got, want);
+	}
 }
 
 /* ---- outcome classes ---- */
