@@ -14,11 +14,19 @@ static void noise_add(struct detect_chan *c, bool isolated_failure)
 	c->noise_f = c->noise_f * keep + (isolated_failure ? 1.0 : 0.0);
 }
 
+static double ipow(double x, int n)
+{
+	double r = 1;
+	while (n-- > 0)
+		r *= x;
+	return r;
+}
+
 /* Under independent loss q, a failure is isolated among the N-1 observations after it
  * with probability (1-q)^(N-1): the isolated rate is r = q (1-q)^(N-1). */
 static double isolated_rate(double q)
 {
-	return q * pow(1 - q, DETECT_WINDOW_N - 1);
+	return q * ipow(1 - q, DETECT_WINDOW_N - 1);
 }
 
 double detect_chan_noise(const struct detect_chan *c)
@@ -37,8 +45,13 @@ double detect_chan_noise(const struct detect_chan *c)
 	if (r >= isolated_rate(1.0 / DETECT_WINDOW_N))
 		return 1.0 / DETECT_WINDOW_N;
 	double q = r;
-	for (int i = 0; i < 50; i++)
-		q = r / pow(1 - q, DETECT_WINDOW_N - 1);
+	for (int i = 0; i < 100; i++) {
+		double next = r / ipow(1 - q, DETECT_WINDOW_N - 1);
+		bool done = fabs(next - q) <= 1e-12 * next;
+		q = next;
+		if (done)
+			break;
+	}
 	return q;
 }
 
@@ -55,7 +68,7 @@ int detect_chan_k_for(double q)
 	/* A healthy channel confirms falsely when an observation fails and k-1 of the
 	 * N-1 before it failed too: about C(N-1,k-1) q^k per round. */
 	for (int k = DETECT_K_MIN; k < DETECT_WINDOW_N; k++)
-		if (binomial(DETECT_WINDOW_N - 1, k - 1) * pow(q, k) <= DETECT_FALSE_DOWN)
+		if (binomial(DETECT_WINDOW_N - 1, k - 1) * ipow(q, k) <= DETECT_FALSE_DOWN)
 			return k;
 	return DETECT_WINDOW_N;
 }
@@ -180,13 +193,12 @@ void detect_chan_rtt_push(struct detect_chan *c, float rtt_ms)
 	c->rtt_pos = (uint8_t)((c->rtt_pos + 1) % DETECT_RTT_RING);
 	if (c->rtt_n < DETECT_RTT_RING)
 		c->rtt_n++;
+	c->rtt_med = c->rtt_n >= DETECT_RTT_MIN ? detect_median_mad(c->rtt, c->rtt_n, NULL) : NAN;
 }
 
 float detect_chan_rtt_base(const struct detect_chan *c)
 {
-	if (c->rtt_n < DETECT_RTT_MIN)
-		return NAN;
-	return detect_median_mad(c->rtt, c->rtt_n, NULL);
+	return c->rtt_n >= DETECT_RTT_MIN ? c->rtt_med : NAN;
 }
 
 bool detect_chan_flapping(const struct detect_chan *c, int64_t since_us)

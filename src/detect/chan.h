@@ -38,6 +38,7 @@ struct detect_chan {
 	double noise_n, noise_f; /* decayed counts of healthy observations and isolated failures */
 	float prior;         /* prior failure rate; 0 means DETECT_NOISE_PRIOR */
 	float rtt[DETECT_RTT_RING];
+	float rtt_med;       /* median of rtt[], kept by detect_chan_rtt_push */
 	uint8_t rtt_n, rtt_pos;
 	uint8_t ntrans, trans_pos;
 	int64_t trans[DETECT_FLAP_TRANSITIONS]; /* times of the last confirmed transitions */

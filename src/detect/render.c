@@ -170,6 +170,22 @@ static int layer_order(const struct detect_event *ev, bool back, int out[LAYER__
 	return n;
 }
 
+/* "failed in order: web 22:15, dns 22:17" (or the recoveries), nothing if none. */
+static void put_order(struct buf *b, const struct detect_event *ev, bool back, const char *head)
+{
+	int order[LAYER__COUNT], n = layer_order(ev, back, order);
+	if (!n)
+		return;
+	buf_puts(b, head);
+	for (int i = 0; i < n; i++) {
+		char date[16], hm[16];
+		split_time(back ? ev->layer_back_us[order[i]] : ev->layer_fail_us[order[i]],
+			   with_seconds(ev), date, hm);
+		buf_printf(b, "%s %s %s", i ? "," : "", detect_layer_name(order[i]), hm);
+	}
+	buf_putc(b, '\n');
+}
+
 static void put_disc_list(struct buf *b, const char *head, uint32_t mask)
 {
 	if (!mask)
@@ -250,24 +266,8 @@ void detect_event_text(struct buf *b, const struct detect_event *ev)
 		buf_putc(b, '\n');
 	}
 	free(o);
-	int order[LAYER__COUNT], n = layer_order(ev, false, order);
-	if (n) {
-		buf_puts(b, "failed in order:");
-		for (int i = 0; i < n; i++) {
-			split_time(ev->layer_fail_us[order[i]], sec, date2, hm2);
-			buf_printf(b, "%s %s %s", i ? "," : "", detect_layer_name(order[i]), hm2);
-		}
-		buf_putc(b, '\n');
-	}
-	n = layer_order(ev, true, order);
-	if (n) {
-		buf_puts(b, "came back in order:");
-		for (int i = 0; i < n; i++) {
-			split_time(ev->layer_back_us[order[i]], sec, date2, hm2);
-			buf_printf(b, "%s %s %s", i ? "," : "", detect_layer_name(order[i]), hm2);
-		}
-		buf_putc(b, '\n');
-	}
+	put_order(b, ev, false, "failed in order:");
+	put_order(b, ev, true, "came back in order:");
 	buf_printf(b, "peak severity %.0f%%\n", ev->peak_severity * 100);
 	buf_puts(b, "cause: ");
 	put_cause(b, ev);

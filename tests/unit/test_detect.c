@@ -53,7 +53,7 @@ static struct tdef many[41];
 #define NMANY ((int)(sizeof many / sizeof many[0]))
 static void many_init(void)
 {
-	static char labels[NMANY][20];
+	static char labels[NMANY][32];
 	many[0] = (struct tdef){"198.51.100.1", ROLE_ROUTER, PROBE_ICMP, 0, 50};
 	for (int i = 1; i < NMANY; i++) {
 		snprintf(labels[i], sizeof labels[i], "203.0.113.%d", i);
