@@ -32,19 +32,19 @@
  *
  * Target state, per probe channel (target x probe kind):
  *
- *   UNKNOWN --ok--> UP <--------------------------- RECOVERING
- *                   | fail          ^ window clean     ^   | UP_RUN oks in a row -> UP
- *                   v               |                  |ok | fail -> DOWN
- *                SUSPECT -----------+                  |   v
- *                   | k failures among the last N ---> DOWN
+ *   UNKNOWN --ok--> UP --fail--> SUSPECT --ok--> UP
+ *   UNKNOWN | UP | SUSPECT --k failures among the last N--> DOWN
+ *   DOWN --ok--> RECOVERING --fail--> DOWN
+ *   RECOVERING --DETECT_UP_RUN successes in a row--> UP
  *
- * k is the smallest k >= 2 such that a healthy target with its measured failure
- * rate q would see k failures among N observations less than DETECT_FALSE_DOWN
- * times per round (C(N-1,k-1) q^k): a clean target confirms on its 2nd failure,
- * a noisy one needs more. DOWN is backdated to the first failure of the window,
- * UP to the first success of the run. A target's state for its layer is the worst
- * of its service channels (tcp/http/dns/smtp), or of its icmp/trace channels when
- * it has no service probe; "alive" means something at its address answered.
+ * SUSPECT means "the last probe failed, not confirmed". k is the smallest k >= 2
+ * such that a healthy target with its measured failure rate q would see k failures
+ * among N observations less than DETECT_FALSE_DOWN times per round (C(N-1,k-1) q^k):
+ * a clean target confirms on its 2nd or 3rd failure, a noisy one needs up to N.
+ * DOWN is backdated to the first failure of the window, UP to the first success of
+ * the run. A target's state for its layer is the worst of its service channels
+ * (tcp/http/dns/smtp), or of its icmp/trace channels when it has no service probe;
+ * "alive" means something at its address answered.
  *
  * Outcomes (detect_outcome_class): ok is up; timeout is silence; host-unreachable
  * and admin-prohibited are "a router near it says no"; net-unreachable and
@@ -66,9 +66,11 @@
  *      +------------------- (none) <--- CLOSE_HOLD rounds without relapse --- RECOVERING
  *                                                        relapse: back to OPEN, relapses++
  *
- * Ownership: struct detect owns everything it returns pointers to; those pointers
- * stay valid until the next detect_feed*, detect_tick, detect_*_add or detect_prune
- * call (events: until detect_prune or detect_free). Hooks are called from inside
+ * Ownership: struct detect owns everything it returns pointers to (states, signals,
+ * labels, events and their steps); those pointers stay valid until the next
+ * detect_feed*, detect_tick, detect_drain, detect_*_add, detect_prune or
+ * detect_free call. Copy what must outlive that (a store keeps the JSON). Hooks are
+ * called from inside
  * detect_tick only, with borrowed pointers valid for the call; a hook may call the
  * const getters but must not feed, tick or declare.
  *
@@ -87,6 +89,8 @@
 #include "core/obs.h"
 
 /* ---- Constants, and why (docs/detection.md says the same for users) ---- */
+/* None is tuned to a scenario: each follows from rounds, confirmation counts or a
+ * false-alarm rate, and the scenario tests use tolerances derived from them. */
 
 /* k-of-n window: the last N observations of a channel decide a failure. 5 rounds is
  * the longest we are willing to wait to confirm an outage on a noisy target. */
