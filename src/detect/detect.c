@@ -632,7 +632,8 @@ static void compute_signals(struct detect *d, struct entity *e, uint32_t id, int
 		ls->baseline = e->base_frac[l].n >= DETECT_BASE_MIN ? base : NAN;
 		ls->mad = e->base_frac[l].n >= DETECT_BASE_MIN ? mad : NAN;
 		ls->status = (uint8_t)layer_status(n[l], up[l], down[l], base, mad);
-		if (n[l] && l != LAYER_CONTROL) {
+		/* the monitor's severity is its control layer's; an entity's, its data plane's */
+		if (n[l] && (l == LAYER_CONTROL) == (id == DETECT_MONITOR)) {
 			expected += base * n[l];
 			answering += up[l];
 		}
@@ -1078,7 +1079,7 @@ static void monitor_mark(struct detect *d, int kind, int64_t t)
 		struct entity *e = &d->ents[i];
 		if (e->ev >= 0) {
 			add_step(&d->events[e->ev], kind, t);
-			emit(d, &d->events[e->ev], DETECT_CHANGED, 0);
+			emit(d, &d->events[e->ev], DETECT_CHANGED, DETECT_WHAT_MONITOR);
 		}
 	}
 }

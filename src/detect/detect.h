@@ -14,6 +14,10 @@
  *             layer signals against moving baselines, the event life cycle.
  *   cause.c   the cause table: evidence -> discriminators -> cause and confidence.
  *   render.c  an event as a timeline in words and as JSON.
+ *   stats.c   median, MAD, quantiles, baseline rings, the binomial tail.
+ *   vocab.c   names of the tables below; what each outcome says (outcome classes).
+ *   block.c   a Trinocular-style belief that a /24 is up, for the probe scheduler
+ *             (block.h; its verdict comes back here as a host observation).
  *
  * The model. Entities (a country, an AS, a prefix, a named group) own targets;
  * each target has a role (core/obs.h ROLE_*) and a probe interval, its "round".
@@ -424,6 +428,7 @@ enum detect_change { DETECT_OPENED, DETECT_CHANGED, DETECT_CLOSED };
 #define DETECT_WHAT_LAYERS 2u   /* a layer failed or came back */
 #define DETECT_WHAT_FLAPPING 4u /* the event became flapping */
 #define DETECT_WHAT_RELAPSE 8u  /* the entity failed again before the close */
+#define DETECT_WHAT_MONITOR 16u /* the monitor went blind or came back meanwhile */
 
 struct detect_hooks {
 	void *arg; /* borrowed, passed back */

@@ -677,6 +677,7 @@ TEST(test_vantage_local)
 	if (ev) {
 		CHECK_INT(ev->cause, CAUSE_VANTAGE_LOCAL);
 		CHECK_STR(ev->entity_name, "monitor");
+		CHECK_NEAR(ev->peak_severity, 1.0, 1e-6);
 		CHECK(ev->disc & (1u << DISC_CONTROL_DOWN));
 	}
 	detect_free(run.d);
@@ -698,6 +699,7 @@ TEST(test_blind_then_down)
 	const struct detect_event *ev = first_event(run.d, false), *mon = first_event(run.d, true);
 	if (ev && mon) {
 		CHECK(ev->start_uncertain);
+		CHECK(in_round(ev->start_us, 80) && in_round(mon->start_us, 80));
 		CHECK(ev->opened_us > mon->end_us);
 		CHECK(in_round(ev->end_us, 130));
 		struct buf b = {0};
