@@ -22,6 +22,10 @@ LDFLAGS := $(SAN) $(EXTRA_LDFLAGS)
 
 SRCS := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+# Data built into the binary: each src/**/*.yaml becomes an object holding its
+# bytes between the symbols embed_NAME and embed_NAME_end (see scripts/embed).
+EMBEDS := $(shell find src -name '*.yaml' | sort)
+OBJS += $(EMBEDS:%=$(BUILD)/obj/%.o)
 LIB := $(BUILD)/libblackout.a
 BIN := $(BUILD)/blackout
 
@@ -43,6 +47,10 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.yaml.o: %.yaml scripts/embed
+	@mkdir -p $(dir $@)
+	scripts/embed $< | $(CC) -c -x assembler -o $@ -
 
 $(LIB): $(OBJS)
 	@mkdir -p $(dir $@)

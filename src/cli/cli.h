@@ -18,5 +18,7 @@ struct cli_command {
 };
 
 int cmd_version(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+int cmd_watchlist(int argc, char **argv);
 
 #endif
