@@ -15,12 +15,15 @@
 #include <ctype.h>
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ldns/dname.h> /* not ldns/ldns.h: it pulls OpenSSL, whose ERR_STATE clashes */
 #include <ldns/rr.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <yaml.h>
 
 #include "core/mem.h"
@@ -752,9 +755,24 @@ static void load_store(struct loader *ld, const yaml_node_t *n)
 
 static char *read_token_file(struct loader *ld, const yaml_node_t *n, const char *path)
 {
-	FILE *f = fopen(path, "r");
+	/* a regular file only: never block on a FIFO or a terminal */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		err_at(ld, n, "cannot read token_file %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_at(ld, n, "token_file %s is not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	FILE *f = fdopen(fd, "r");
 	if (!f) {
 		err_at(ld, n, "cannot read token_file %s: %s", path, strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	char buf[1024];
@@ -799,9 +817,15 @@ static void load_http(struct loader *ld, const yaml_node_t *n)
 		(void)get_bool(ld, vals[H_ENABLED], &h->enabled);
 	if (vals[H_LISTEN]) {
 		const char *s = scalar(ld, vals[H_LISTEN], "an ADDRESS:PORT");
-		if (s && config_parse_hostport(s, &h->listen_addr, &h->listen_port))
+		struct addr a;
+		uint16_t port;
+		if (s && config_parse_hostport(s, &a, &port))
 			err_at(ld, vals[H_LISTEN],
 			       "expected ADDRESS:PORT like 127.0.0.1:9797 or [::1]:9797, got '%s'", s);
+		else if (s) {
+			h->listen_addr = a;
+			h->listen_port = port;
+		}
 	}
 	if (vals[H_TOKEN] && vals[H_TOKEN_FILE])
 		err_at(ld, vals[H_TOKEN_FILE], "give token or token_file, not both");
@@ -864,9 +888,15 @@ static void load_bgp(struct loader *ld, const yaml_node_t *n)
 	b->enabled = true;
 	if (vals[B_LISTEN]) {
 		const char *s = scalar(ld, vals[B_LISTEN], "an ADDRESS:PORT");
-		if (s && config_parse_hostport(s, &b->listen_addr, &b->listen_port))
+		struct addr a;
+		uint16_t port;
+		if (s && config_parse_hostport(s, &a, &port))
 			err_at(ld, vals[B_LISTEN],
 			       "expected ADDRESS:PORT like 0.0.0.0:179 or [::]:179, got '%s'", s);
+		else if (s) {
+			b->listen_addr = a;
+			b->listen_port = port;
+		}
 	}
 	if (!vals[B_LOCAL_AS])
 		missing(ld, n, "local_as", "bgp");
@@ -880,11 +910,12 @@ static void load_bgp(struct loader *ld, const yaml_node_t *n)
 		if (s && (addr_parse(s, &a) || a.family != AF_INET))
 			err_at(ld, vals[B_ROUTER_ID],
 			       "expected a router id written as an IPv4 address like 198.51.100.1, got '%s'", s);
-		else if (s)
+		else if (s) {
 			b->router_id = (uint32_t)a.bytes[0] << 24 | (uint32_t)a.bytes[1] << 16 |
 				       (uint32_t)a.bytes[2] << 8 | a.bytes[3];
-		if (s && b->router_id == 0)
-			err_at(ld, vals[B_ROUTER_ID], "the router id may not be 0.0.0.0");
+			if (b->router_id == 0)
+				err_at(ld, vals[B_ROUTER_ID], "the router id may not be 0.0.0.0");
+		}
 	}
 	if (vals[B_HOLD]) {
 		int64_t h;
@@ -1133,6 +1164,12 @@ static const char *role_word(int r)
 	return r == ROLE_CONTROL ? NULL : role_name(r);
 }
 
+/* "an icmp probe", "an http probe", "a tcp probe": as the names are read aloud */
+static const char *kind_article(int kind)
+{
+	return kind == PROBE_ICMP || kind == PROBE_HTTP || kind == PROBE_SMTP ? "an" : "a";
+}
+
 static void load_http_probe(struct loader *ld, const yaml_node_t *n, const yaml_node_t **vals,
 			    struct config_probe *p, const struct config_target *t)
 {
@@ -1250,8 +1287,9 @@ static void load_probe(struct loader *ld, const yaml_node_t *n, struct config_ta
 	if (p->kind < 0)
 		return;
 	if (seen_kinds[p->kind]) {
-		err_at(ld, n, "this target already has a %s probe (line %d); give another target for a "
-			      "second one", probe_kind_name(p->kind), (int)seen_kinds[p->kind]->start_mark.line + 1);
+		err_at(ld, n, "this target already has %s %s probe (line %d); give another target for a "
+			      "second one", kind_article(p->kind), probe_kind_name(p->kind),
+		       (int)seen_kinds[p->kind]->start_mark.line + 1);
 		return;
 	}
 	seen_kinds[p->kind] = n;
@@ -1262,9 +1300,7 @@ static void load_probe(struct loader *ld, const yaml_node_t *n, struct config_ta
 					    : probe_key_kinds(k) == 1u << PROBE_TRACE ? "trace"
 										    : "tcp, smtp and dns";
 			err_at(ld, vals[k], "key '%s' does not apply to %s %s probe (it belongs to %s probes)",
-			       probe_keys[k], strchr("aeiou", probe_kind_name(p->kind)[0]) ||
-			       p->kind == PROBE_HTTP || p->kind == PROBE_SMTP ? "an" : "a",
-			       probe_kind_name(p->kind), owner);
+			       probe_keys[k], kind_article(p->kind), probe_kind_name(p->kind), owner);
 			vals[k] = NULL;
 		}
 	}
@@ -1327,12 +1363,11 @@ static void load_target(struct loader *ld, const yaml_node_t *n, size_t entity,
 			const struct config_timing *inherit)
 {
 	static const char *const keys[T__N] = {"name", "role", "address", "host", "note", "probes"};
-	static const char *const control_keys[T__N] = {"name", NULL, "address", "host", "note", "probes"};
 	bool control = entity == CONFIG_NO_ENTITY;
 	const char *what = control ? "control target" : "target";
 	const yaml_node_t *vals[T__N];
 	struct config *cfg = ld->cfg;
-	if (!map_fields(ld, n, what, control ? control_keys : keys, T__N, vals))
+	if (!map_fields(ld, n, what, keys, T__N, vals))
 		return;
 	if (cfg->n_targets == ld->targets_cap) {
 		ld->targets_cap = ld->targets_cap ? ld->targets_cap * 2 : 16;
@@ -1364,7 +1399,10 @@ static void load_target(struct loader *ld, const yaml_node_t *n, size_t entity,
 				(const char *)vals[T_NAME]->data.scalar.value, (int)n->start_mark.line + 1};
 		}
 	}
-	if (!control) {
+	if (control && vals[T_ROLE]) {
+		err_at(ld, vals[T_ROLE], "control targets have no role (they are all 'control'); "
+					 "leave 'role' out");
+	} else if (!control) {
 		if (!vals[T_ROLE])
 			missing(ld, n, "role", what);
 		else {
