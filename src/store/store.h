@@ -78,6 +78,8 @@ struct store_options {
 	int64_t agg_retention_us;   /* 0: default; INT64_MAX: forever */
 	int64_t agg_bin_us;         /* 0: default (5 min) */
 	uint64_t queue_max_bytes;   /* 0: default (64 MiB) */
+	int64_t maintain_every_us;  /* a retention step after a flush this often: 0 = every
+				       minute, < 0 = never (then call store_maintain) */
 	bool readonly;              /* reading only (CLI, API); no migration, no writes */
 	int max_version;            /* tests: migrate no further than this (0: latest) */
 };
