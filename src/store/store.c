@@ -1132,7 +1132,8 @@ int store_flush_end(struct store *st)
 		b->cap = b->n + q->n;
 		b->v = xreallocarray(b->v, b->cap, sizeof *b->v);
 	}
-	memcpy(b->v + b->n, q->v, q->n * sizeof *q->v);
+	if (q->n)
+		memcpy(b->v + b->n, q->v, q->n * sizeof *q->v);
 	b->n += q->n;
 	b->bytes += q->bytes;
 	free(q->v);
