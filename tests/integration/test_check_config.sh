@@ -14,6 +14,15 @@ for f in "$TOP"/examples/*.yaml; do
 	esac
 done
 
+# the complete example in docs/config.md
+awk '/<!-- example:complete -->/{f=1; next} f && /^```yaml/{g=1; next} g && /^```/{exit} g' \
+	"$TOP/docs/config.md" >"$d/doc-example.yaml"
+out=$("$BLACKOUT" check-config "$d/doc-example.yaml" 2>&1); rc=$?
+expect_eq "the complete example in docs/config.md passes check-config" "$rc" 0
+[ "$rc" = 0 ] || echo "# $out"
+case "$out" in *"ok: 2 entities, 6 targets (1 control), 9 probes"*) ok "docs example summary: ${out#*: }" ;;
+*) fail "docs example summary" "$out" ;; esac
+
 # a file with several mistakes: every one reported as FILE:LINE:COL: message, exit 2
 cat >"$d/bad.yaml" <<'YAML'
 vantage: {id: 1, nmae: x}
