@@ -425,14 +425,45 @@ static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
 		sqlite3_bind_null(s, i);
 }
 
-/* Runs one prepared-on-the-spot statement; binds through the callback. */
-static int run_once(struct store *st, const char *sql, void (*bind)(sqlite3_stmt *, const void *),
-		    const void *arg, int64_t *rowid_out)
+int store_bind(sqlite3_stmt *s, const char *fmt, va_list ap)
+{
+	/* a format that does not match the SQL is a bug: fail loudly, not with NULLs */
+	if (sqlite3_bind_parameter_count(s) != (int)strlen(fmt))
+		return SQLITE_RANGE;
+	for (int i = 1; fmt[i - 1]; i++) {
+		int rc = SQLITE_OK;
+		switch (fmt[i - 1]) {
+		case 'I':
+			rc = sqlite3_bind_int64(s, i, va_arg(ap, int64_t));
+			break;
+		case 'd':
+			rc = sqlite3_bind_int(s, i, va_arg(ap, int));
+			break;
+		case 't': {
+			const char *v = va_arg(ap, const char *);
+			rc = v ? sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT) : sqlite3_bind_null(s, i);
+			break;
+		}
+		}
+		if (rc != SQLITE_OK)
+			return rc;
+	}
+	return SQLITE_OK;
+}
+
+/* Runs one statement on the writer, binding ?1.. by fmt (see store_bind);
+ * if it returns a row and rowid_out is set, stores its first column there. */
+static int write_sql(struct store *st, const char *sql, int64_t *rowid_out, const char *fmt, ...)
 {
 	sqlite3_stmt *s = NULL;
+	va_list ap;
 	int rc = sqlite3_prepare_v2(st->wdb, sql, -1, &s, NULL);
 	if (rc == SQLITE_OK) {
-		bind(s, arg);
+		va_start(ap, fmt);
+		rc = store_bind(s, fmt, ap);
+		va_end(ap);
+	}
+	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW && rowid_out)
 			*rowid_out = sqlite3_column_int64(s, 0);
@@ -440,63 +471,35 @@ static int run_once(struct store *st, const char *sql, void (*bind)(sqlite3_stmt
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
 		store_set_error(st, st->wdb, "%s", st->path);
 		sqlite3_finalize(s);
-		return store_err_from_sqlite(rc);
+		return store_err_from_sqlite(rc) ? store_err_from_sqlite(rc) : ERR_DB;
 	}
 	sqlite3_finalize(s);
 	return 0;
 }
 
-struct vantage_arg {
-	uint16_t id;
-	const char *name;
-};
-
-static void bind_vantage(sqlite3_stmt *s, const void *p)
+static int put_vantage(struct store *st, uint16_t id, const char *name)
 {
-	const struct vantage_arg *a = p;
-	sqlite3_bind_int(s, 1, a->id);
-	sqlite3_bind_text(s, 2, a->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(s, 3, clock_wall_us());
+	return write_sql(st, "INSERT INTO vantages(id, name, updated_us) VALUES (?1, ?2, ?3) "
+			     "ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_us = excluded.updated_us",
+			 NULL, "dtI", (int)id, name ? name : "local", clock_wall_us());
 }
 
 int store_set_vantage(struct store *st, uint16_t id, const char *name)
 {
 	int rc = setup_check(st);
-	if (rc)
-		return rc;
-	struct vantage_arg a = {id, name ? name : "local"};
-	return run_once(st, "INSERT INTO vantages(id, name, updated_us) VALUES (?1, ?2, ?3) "
-			    "ON CONFLICT (id) DO UPDATE SET name = excluded.name, updated_us = excluded.updated_us",
-			bind_vantage, &a, NULL);
-}
-
-struct entity_arg {
-	const struct store_entity *e;
-	uint16_t vantage;
-};
-
-static void bind_entity(sqlite3_stmt *s, const void *p)
-{
-	const struct entity_arg *a = p;
-	sqlite3_bind_text(s, 1, a->e->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(s, 2, a->e->kind ? a->e->kind : "group", -1, SQLITE_TRANSIENT);
-	bind_text_or_null(s, 3, a->e->description);
-	bind_text_or_null(s, 4, a->e->prefixes_json);
-	bind_text_or_null(s, 5, a->e->origin_as_json);
-	sqlite3_bind_int(s, 6, a->vantage);
-	sqlite3_bind_int64(s, 7, clock_wall_us());
+	return rc ? rc : put_vantage(st, id, name);
 }
 
 static int upsert_entity(struct store *st, const struct store_entity *e, uint16_t vantage, int64_t *id)
 {
-	struct entity_arg a = {e, vantage};
-	return run_once(st,
-			"INSERT INTO entities(name, kind, description, prefixes, origin_as, vantage, updated_us) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
-			"kind = excluded.kind, description = excluded.description, prefixes = excluded.prefixes, "
-			"origin_as = excluded.origin_as, vantage = excluded.vantage, "
-			"updated_us = excluded.updated_us RETURNING id",
-			bind_entity, &a, id);
+	return write_sql(st,
+			 "INSERT INTO entities(name, kind, description, prefixes, origin_as, vantage, updated_us) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
+			 "kind = excluded.kind, description = excluded.description, prefixes = excluded.prefixes, "
+			 "origin_as = excluded.origin_as, vantage = excluded.vantage, "
+			 "updated_us = excluded.updated_us RETURNING id",
+			 id, "tttttdI", e->name, e->kind ? e->kind : "group", e->description, e->prefixes_json,
+			 e->origin_as_json, (int)vantage, clock_wall_us());
 }
 
 int store_upsert_entity(struct store *st, const struct store_entity *e, int64_t *id)
@@ -505,36 +508,17 @@ int store_upsert_entity(struct store *st, const struct store_entity *e, int64_t 
 	return rc ? rc : upsert_entity(st, e, 0, id);
 }
 
-struct target_arg {
-	const struct store_target *t;
-	uint16_t vantage;
-};
-
-static void bind_target(sqlite3_stmt *s, const void *p)
-{
-	const struct target_arg *a = p;
-	sqlite3_bind_text(s, 1, a->t->name, -1, SQLITE_TRANSIENT);
-	if (a->t->entity_id > 0)
-		sqlite3_bind_int64(s, 2, a->t->entity_id);
-	else
-		sqlite3_bind_null(s, 2);
-	sqlite3_bind_text(s, 3, role_name(a->t->role), -1, SQLITE_STATIC);
-	bind_text_or_null(s, 4, a->t->address);
-	bind_text_or_null(s, 5, a->t->host);
-	sqlite3_bind_int(s, 6, a->vantage);
-	sqlite3_bind_int64(s, 7, clock_wall_us());
-}
-
 static int upsert_target(struct store *st, const struct store_target *t, uint16_t vantage, int64_t *id)
 {
-	struct target_arg a = {t, vantage};
-	return run_once(st,
-			"INSERT INTO targets(name, entity_id, role, address, host, active, vantage, updated_us) "
-			"VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
-			"entity_id = excluded.entity_id, role = excluded.role, address = excluded.address, "
-			"host = excluded.host, active = 1, vantage = excluded.vantage, "
-			"updated_us = excluded.updated_us RETURNING id",
-			bind_target, &a, id);
+	/* NULLIF: entity 0 (a control) is stored as no entity */
+	return write_sql(st,
+			 "INSERT INTO targets(name, entity_id, role, address, host, active, vantage, updated_us) "
+			 "VALUES (?1, NULLIF(?2, 0), ?3, ?4, ?5, 1, ?6, ?7) ON CONFLICT (name) DO UPDATE SET "
+			 "entity_id = excluded.entity_id, role = excluded.role, address = excluded.address, "
+			 "host = excluded.host, active = 1, vantage = excluded.vantage, "
+			 "updated_us = excluded.updated_us RETURNING id",
+			 id, "tItttdI", t->name, t->entity_id > 0 ? t->entity_id : (int64_t)0, role_name(t->role),
+			 t->address, t->host, (int)vantage, clock_wall_us());
 }
 
 int store_upsert_target(struct store *st, const struct store_target *t, int64_t *id)
@@ -551,14 +535,9 @@ int store_sync_config(struct store *st, const struct config *cfg, int64_t *entit
 		return rc;
 	if ((rc = store_exec(st, st->wdb, "BEGIN IMMEDIATE")))
 		return rc;
-	struct vantage_arg va = {cfg->vantage.id, cfg->vantage.name};
-	char sql[128];
-	snprintf(sql, sizeof sql, "UPDATE targets SET active = 0 WHERE vantage = %u", cfg->vantage.id);
-	if ((rc = run_once(st, "INSERT INTO vantages(id, name, updated_us) VALUES (?1, ?2, ?3) "
-			       "ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
-			       "updated_us = excluded.updated_us",
-			   bind_vantage, &va, NULL)) ||
-	    (rc = store_exec(st, st->wdb, sql)))
+	if ((rc = put_vantage(st, cfg->vantage.id, cfg->vantage.name)) ||
+	    (rc = write_sql(st, "UPDATE targets SET active = 0 WHERE vantage = ?1", NULL, "d",
+			    (int)cfg->vantage.id)))
 		goto fail;
 	for (size_t i = 0; i < cfg->n_entities; i++) {
 		const struct config_entity *ce = &cfg->entities[i];
@@ -603,25 +582,12 @@ fail:
 	return rc;
 }
 
-struct meta_arg {
-	const char *key, *value;
-};
-
-static void bind_meta(sqlite3_stmt *s, const void *p)
-{
-	const struct meta_arg *a = p;
-	sqlite3_bind_text(s, 1, a->key, -1, SQLITE_TRANSIENT);
-	if (a->value)
-		sqlite3_bind_text(s, 2, a->value, -1, SQLITE_TRANSIENT);
-}
-
 int store_meta_set(struct store *st, const char *key, const char *value)
 {
 	int rc = setup_check(st);
-	if (rc)
-		return rc;
-	struct meta_arg a = {key, value};
-	return run_once(st, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", bind_meta, &a, NULL);
+	return rc ? rc
+		  : write_sql(st, "INSERT OR REPLACE INTO meta(key, value) VALUES (?1, ?2)", NULL, "tt", key,
+			      value);
 }
 
 int store_meta_get(struct store *st, const char *key, char **value)

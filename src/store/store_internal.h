@@ -14,6 +14,7 @@
 #define BLACKOUT_STORE_INTERNAL_H
 
 #include <sqlite3.h>
+#include <stdarg.h>
 
 #include "store/store.h"
 
@@ -104,6 +105,9 @@ void store_set_error(struct store *st, sqlite3 *db, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* Maps an SQLite result code to an ERR_* code. */
 int store_err_from_sqlite(int rc);
+/* Binds ?1, ?2, ... of s from the arguments, one letter of fmt each:
+ * 'I' int64_t, 'd' int, 't' const char * (NULL binds NULL). Returns an SQLite code. */
+int store_bind(sqlite3_stmt *s, const char *fmt, va_list ap);
 /* Runs SQL without results on db; 0 or a negative code (message in st). */
 int store_exec(struct store *st, sqlite3 *db, const char *sql);
 

@@ -6,6 +6,7 @@
 #include "store/store_internal.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -36,6 +37,28 @@ static int walk(struct store *st, sqlite3_stmt *s, int (*row)(sqlite3_stmt *, vo
 	}
 	sqlite3_finalize(s);
 	return stop;
+}
+
+typedef int (*row_fn)(sqlite3_stmt *s, void *cb, void *ctx);
+
+/* Prepares sql on the read connection, binds ?1.. from the arguments (one
+ * letter of fmt each, see store_bind) and calls row for every row. */
+static int query(struct store *st, const char *sql, row_fn row, void *cb, void *ctx, const char *fmt, ...)
+{
+	sqlite3_stmt *s;
+	int rc = prep(st, sql, &s);
+	if (rc)
+		return rc;
+	va_list ap;
+	va_start(ap, fmt);
+	int brc = store_bind(s, fmt, ap);
+	va_end(ap);
+	if (brc != SQLITE_OK) {
+		log_warn("store: binding a query: %s", sqlite3_errstr(brc));
+		sqlite3_finalize(s);
+		return ERR_DB;
+	}
+	return walk(st, s, row, cb, ctx);
 }
 
 static const char *text(sqlite3_stmt *s, int i)
@@ -69,23 +92,19 @@ static int entity_row(sqlite3_stmt *s, void *cb, void *ctx)
 
 int store_entities(struct store *st, store_entity_cb cb, void *ctx)
 {
-	sqlite3_stmt *s;
 	/* newest value per layer: within the hour before the entity's newest bin */
-	int rc = prep(st,
-		      "SELECT e.id, e.name, e.kind, e.description, e.prefixes, e.origin_as, "
-		      " (SELECT count(*) FROM targets t WHERE t.entity_id = e.id AND t.active), "
-		      " (SELECT json_group_object(layer, value) FROM "
-		      "   (SELECT layer, value, max(bin_us) FROM signals s "
-		      "    WHERE s.entity_id = e.id AND s.bin_us >= m.newest - 3600000000 GROUP BY layer)), "
-		      " coalesce(m.newest, 0), "
-		      " (SELECT count(*) FROM events ev WHERE ev.entity_id = e.id AND ev.end_us IS NULL) "
-		      "FROM entities e "
-		      "LEFT JOIN (SELECT entity_id, max(bin_us) AS newest FROM signals GROUP BY entity_id) m "
-		      " ON m.entity_id = e.id ORDER BY e.name",
-		      &s);
-	if (rc)
-		return rc;
-	return walk(st, s, entity_row, (void *)cb, ctx);
+	return query(st,
+		     "SELECT e.id, e.name, e.kind, e.description, e.prefixes, e.origin_as, "
+		     " (SELECT count(*) FROM targets t WHERE t.entity_id = e.id AND t.active), "
+		     " (SELECT json_group_object(layer, value) FROM "
+		     "   (SELECT layer, value, max(bin_us) FROM signals s "
+		     "    WHERE s.entity_id = e.id AND s.bin_us >= m.newest - 3600000000 GROUP BY layer)), "
+		     " coalesce(m.newest, 0), "
+		     " (SELECT count(*) FROM events ev WHERE ev.entity_id = e.id AND ev.end_us IS NULL) "
+		     "FROM entities e "
+		     "LEFT JOIN (SELECT entity_id, max(bin_us) AS newest FROM signals GROUP BY entity_id) m "
+		     " ON m.entity_id = e.id ORDER BY e.name",
+		     entity_row, (void *)cb, ctx, "");
 }
 
 static int target_row(sqlite3_stmt *s, void *cb, void *ctx)
@@ -111,24 +130,19 @@ static int target_row(sqlite3_stmt *s, void *cb, void *ctx)
 
 int store_targets(struct store *st, int64_t entity_id, store_target_cb cb, void *ctx)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st,
-		      "SELECT t.id, t.name, coalesce(t.entity_id, 0), e.name, t.role, t.address, t.host, "
-		      " t.active, "
-		      " (SELECT count(*) FROM latest l WHERE l.target_id = t.id), "
-		      " (SELECT count(*) FROM latest l WHERE l.target_id = t.id AND l.outcome = 0), "
-		      " coalesce((SELECT max(time_us) FROM latest l WHERE l.target_id = t.id), 0), "
-		      " b.state, coalesce(b.bin_us, 0), b.rtt_ms "
-		      "FROM targets t LEFT JOIN entities e ON e.id = t.entity_id "
-		      "LEFT JOIN target_bins b ON b.target_id = t.id AND b.bin_us = "
-		      " (SELECT max(bin_us) FROM target_bins b2 WHERE b2.target_id = t.id) "
-		      "WHERE ?1 = 0 OR t.entity_id = ?1 "
-		      "GROUP BY t.id ORDER BY e.name IS NULL, e.name, t.name",
-		      &s);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(s, 1, entity_id);
-	return walk(st, s, target_row, (void *)cb, ctx);
+	return query(st,
+		     "SELECT t.id, t.name, coalesce(t.entity_id, 0), e.name, t.role, t.address, t.host, "
+		     " t.active, "
+		     " (SELECT count(*) FROM latest l WHERE l.target_id = t.id), "
+		     " (SELECT count(*) FROM latest l WHERE l.target_id = t.id AND l.outcome = 0), "
+		     " coalesce((SELECT max(time_us) FROM latest l WHERE l.target_id = t.id), 0), "
+		     " b.state, coalesce(b.bin_us, 0), b.rtt_ms "
+		     "FROM targets t LEFT JOIN entities e ON e.id = t.entity_id "
+		     "LEFT JOIN target_bins b ON b.target_id = t.id AND b.bin_us = "
+		     " (SELECT max(bin_us) FROM target_bins b2 WHERE b2.target_id = t.id) "
+		     "WHERE ?1 = 0 OR t.entity_id = ?1 "
+		     "GROUP BY t.id ORDER BY e.name IS NULL, e.name, t.name",
+		     target_row, (void *)cb, ctx, "I", entity_id);
 }
 
 /* ---- observations ------------------------------------------------------------ */
@@ -149,48 +163,30 @@ static int obs_row(sqlite3_stmt *s, void *cb, void *ctx)
 
 int store_latest(struct store *st, int64_t target_id, store_obs_cb cb, void *ctx)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st,
-		      "SELECT time_us, target_id, vantage, kind, outcome, rtt_ms, detail FROM latest "
-		      "WHERE target_id = ?1 ORDER BY kind, vantage",
-		      &s);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(s, 1, target_id);
-	return walk(st, s, obs_row, (void *)cb, ctx);
+	return query(st,
+		     "SELECT time_us, target_id, vantage, kind, outcome, rtt_ms, detail FROM latest "
+		     "WHERE target_id = ?1 ORDER BY kind, vantage",
+		     obs_row, (void *)cb, ctx, "I", target_id);
 }
 
 int store_observations(struct store *st, int64_t target_id, int64_t from_us, int64_t until_us,
 		       size_t limit, store_obs_cb cb, void *ctx)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st,
-		      "SELECT time_us, target_id, vantage, kind, outcome, rtt_ms, detail FROM "
-		      " (SELECT rowid AS r, * FROM obs WHERE target_id = ?1 AND time_us >= ?2 "
-		      "  AND time_us < ?3 ORDER BY time_us DESC, rowid DESC LIMIT ?4) "
-		      "ORDER BY time_us, r",
-		      &s);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(s, 1, target_id);
-	sqlite3_bind_int64(s, 2, from_us);
-	sqlite3_bind_int64(s, 3, until_us);
-	sqlite3_bind_int64(s, 4, limit ? (int64_t)limit : -1);
-	return walk(st, s, obs_row, (void *)cb, ctx);
+	return query(st,
+		     "SELECT time_us, target_id, vantage, kind, outcome, rtt_ms, detail FROM "
+		     " (SELECT rowid AS r, * FROM obs WHERE target_id = ?1 AND time_us >= ?2 "
+		     "  AND time_us < ?3 ORDER BY time_us DESC, rowid DESC LIMIT ?4) "
+		     "ORDER BY time_us, r",
+		     obs_row, (void *)cb, ctx, "IIII", target_id, from_us, until_us,
+		     limit ? (int64_t)limit : (int64_t)-1);
 }
 
 int store_replay(struct store *st, int64_t from_us, int64_t until_us, store_obs_cb cb, void *ctx)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st,
-		      "SELECT time_us, target_id, vantage, kind, outcome, rtt_ms, detail FROM obs "
-		      "WHERE time_us >= ?1 AND time_us < ?2 ORDER BY time_us, rowid",
-		      &s);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(s, 1, from_us);
-	sqlite3_bind_int64(s, 2, until_us);
-	return walk(st, s, obs_row, (void *)cb, ctx);
+	return query(st,
+		     "SELECT time_us, target_id, vantage, kind, outcome, rtt_ms, detail FROM obs "
+		     "WHERE time_us >= ?1 AND time_us < ?2 ORDER BY time_us, rowid",
+		     obs_row, (void *)cb, ctx, "II", from_us, until_us);
 }
 
 /* ---- signals -------------------------------------------------------------------- */
@@ -199,7 +195,7 @@ struct signal_walk {
 	store_signal_cb cb;
 	void *ctx;
 	const char *layer;
-	int64_t from_us, until_us;
+	int64_t entity_id, from_us, until_us;
 	size_t points; /* 0: raw bins */
 };
 
@@ -226,61 +222,39 @@ static int signal_row(sqlite3_stmt *s, void *w_, void *unused)
 	return w->cb(w->ctx, &r);
 }
 
+/* One layer of store_signals: its bins raw, or averaged into w->points spans. */
+static int signal_layer(sqlite3_stmt *layers, void *w_, void *st_)
+{
+	struct signal_walk w = *(struct signal_walk *)w_;
+	struct store *st = st_;
+	w.layer = text(layers, 0);
+	if (w.points && (uint64_t)sqlite3_column_int64(layers, 1) > w.points)
+		return query(st,
+			     "SELECT CAST((bin_us - ?2) * 1.0 / (?3 - ?2) * ?5 AS INTEGER) AS b, avg(value), "
+			     " min(value), max(value), avg(baseline), count(DISTINCT bin_us) FROM signals "
+			     "WHERE entity_id = ?1 AND layer = ?4 AND bin_us >= ?2 AND bin_us < ?3 "
+			     "GROUP BY b ORDER BY b",
+			     signal_row, &w, NULL, "IIItI", w.entity_id, w.from_us, w.until_us, w.layer,
+			     (int64_t)w.points);
+	w.points = 0;
+	return query(st,
+		     "SELECT bin_us, avg(value), min(value), max(value), avg(baseline), 1, max(width_us) "
+		     "FROM signals WHERE entity_id = ?1 AND layer = ?4 AND bin_us >= ?2 AND bin_us < ?3 "
+		     "GROUP BY bin_us ORDER BY bin_us",
+		     signal_row, &w, NULL, "IIIt", w.entity_id, w.from_us, w.until_us, w.layer);
+}
+
 int store_signals(struct store *st, int64_t entity_id, const char *layer, int64_t from_us,
 		  int64_t until_us, size_t max_points, store_signal_cb cb, void *ctx)
 {
 	if (until_us <= from_us)
 		return ERR_INVAL;
-	sqlite3_stmt *layers;
-	int rc = prep(st,
-		      "SELECT layer, count(DISTINCT bin_us) FROM signals WHERE entity_id = ?1 "
-		      "AND bin_us >= ?2 AND bin_us < ?3 AND (?4 IS NULL OR layer = ?4) "
-		      "GROUP BY layer ORDER BY layer",
-		      &layers);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(layers, 1, entity_id);
-	sqlite3_bind_int64(layers, 2, from_us);
-	sqlite3_bind_int64(layers, 3, until_us);
-	if (layer)
-		sqlite3_bind_text(layers, 4, layer, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_null(layers, 4);
-	int step;
-	while ((step = sqlite3_step(layers)) == SQLITE_ROW) {
-		struct signal_walk w = {cb, ctx, text(layers, 0), from_us, until_us, 0};
-		int64_t bins = sqlite3_column_int64(layers, 1);
-		sqlite3_stmt *s;
-		if (max_points && (uint64_t)bins > max_points) {
-			w.points = max_points;
-			rc = prep(st,
-				  "SELECT CAST((bin_us - ?2) * 1.0 / (?3 - ?2) * ?5 AS INTEGER) AS b, avg(value), "
-				  " min(value), max(value), avg(baseline), count(DISTINCT bin_us) FROM signals "
-				  "WHERE entity_id = ?1 AND layer = ?4 AND bin_us >= ?2 AND bin_us < ?3 "
-				  "GROUP BY b ORDER BY b",
-				  &s);
-		} else {
-			rc = prep(st,
-				  "SELECT bin_us, avg(value), min(value), max(value), avg(baseline), 1, "
-				  " max(width_us) FROM signals "
-				  "WHERE entity_id = ?1 AND layer = ?4 AND bin_us >= ?2 AND bin_us < ?3 "
-				  "AND ?5 = ?5 GROUP BY bin_us ORDER BY bin_us",
-				  &s);
-		}
-		if (rc)
-			break;
-		sqlite3_bind_int64(s, 1, entity_id);
-		sqlite3_bind_int64(s, 2, from_us);
-		sqlite3_bind_int64(s, 3, until_us);
-		sqlite3_bind_text(s, 4, w.layer, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(s, 5, (int64_t)max_points);
-		if ((rc = walk(st, s, signal_row, &w, NULL)) != 0)
-			break;
-	}
-	if (!rc && step != SQLITE_DONE && step != SQLITE_ROW)
-		rc = store_err_from_sqlite(step) ? store_err_from_sqlite(step) : ERR_DB;
-	sqlite3_finalize(layers);
-	return rc;
+	struct signal_walk w = {cb, ctx, NULL, entity_id, from_us, until_us, max_points};
+	return query(st,
+		     "SELECT layer, count(DISTINCT bin_us) FROM signals WHERE entity_id = ?1 "
+		     "AND bin_us >= ?2 AND bin_us < ?3 AND (?4 IS NULL OR layer = ?4) "
+		     "GROUP BY layer ORDER BY layer",
+		     signal_layer, &w, st, "IIIt", entity_id, from_us, until_us, layer);
 }
 
 /* ---- BGP ------------------------------------------------------------------------- */
@@ -302,22 +276,16 @@ static int bgp_row(sqlite3_stmt *s, void *cb, void *ctx)
 int store_bgp(struct store *st, const char *prefix, int64_t from_us, int64_t until_us, store_bgp_cb cb,
 	      void *ctx)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st,
-		      prefix ? "SELECT time_us, prefix, vantage, peers_seeing, peers_total, "
-			       "coalesce(origin_as, 0), detail FROM bgp WHERE prefix = ?3 "
-			       "AND time_us >= ?1 AND time_us < ?2 ORDER BY time_us, rowid"
-			     : "SELECT time_us, prefix, vantage, peers_seeing, peers_total, "
-			       "coalesce(origin_as, 0), detail FROM bgp "
-			       "WHERE time_us >= ?1 AND time_us < ?2 ORDER BY time_us, rowid",
-		      &s);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(s, 1, from_us);
-	sqlite3_bind_int64(s, 2, until_us);
 	if (prefix)
-		sqlite3_bind_text(s, 3, prefix, -1, SQLITE_TRANSIENT);
-	return walk(st, s, bgp_row, (void *)cb, ctx);
+		return query(st,
+			     "SELECT time_us, prefix, vantage, peers_seeing, peers_total, coalesce(origin_as, 0), "
+			     "detail FROM bgp WHERE time_us >= ?1 AND time_us < ?2 AND prefix = ?3 "
+			     "ORDER BY time_us, rowid",
+			     bgp_row, (void *)cb, ctx, "IIt", from_us, until_us, prefix);
+	return query(st,
+		     "SELECT time_us, prefix, vantage, peers_seeing, peers_total, coalesce(origin_as, 0), "
+		     "detail FROM bgp WHERE time_us >= ?1 AND time_us < ?2 ORDER BY time_us, rowid",
+		     bgp_row, (void *)cb, ctx, "II", from_us, until_us);
 }
 
 /* ---- events ---------------------------------------------------------------------- */
@@ -350,17 +318,11 @@ static int event_row(sqlite3_stmt *s, void *cb, void *ctx)
 
 int store_events(struct store *st, int64_t since_us, unsigned flags, store_event_cb cb, void *ctx)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st,
-		      flags & STORE_EVENTS_OPEN_ONLY
-			      ? EVENT_COLUMNS "WHERE ev.end_us IS NULL AND ?1 = ?1 ORDER BY ev.start_us, ev.id"
-			      : EVENT_COLUMNS "WHERE ev.end_us IS NULL OR ev.end_us >= ?1 "
-					      "ORDER BY ev.start_us, ev.id",
-		      &s);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(s, 1, since_us);
-	return walk(st, s, event_row, (void *)cb, ctx);
+	if (flags & STORE_EVENTS_OPEN_ONLY)
+		return query(st, EVENT_COLUMNS "WHERE ev.end_us IS NULL ORDER BY ev.start_us, ev.id", event_row,
+			     (void *)cb, ctx, "");
+	return query(st, EVENT_COLUMNS "WHERE ev.end_us IS NULL OR ev.end_us >= ?1 ORDER BY ev.start_us, ev.id",
+		     event_row, (void *)cb, ctx, "I", since_us);
 }
 
 struct found {
@@ -378,16 +340,9 @@ static int found_row(void *ctx, const struct store_event_row *r)
 
 int store_event(struct store *st, int64_t id, const char *key, store_event_cb cb, void *ctx)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st, key ? EVENT_COLUMNS "WHERE ev.key = ?1" : EVENT_COLUMNS "WHERE ev.id = ?1", &s);
-	if (rc)
-		return rc;
-	if (key)
-		sqlite3_bind_text(s, 1, key, -1, SQLITE_TRANSIENT);
-	else
-		sqlite3_bind_int64(s, 1, id);
 	struct found f = {cb, ctx, false};
-	rc = walk(st, s, event_row, (void *)found_row, &f);
+	int rc = key ? query(st, EVENT_COLUMNS "WHERE ev.key = ?1", event_row, (void *)found_row, &f, "t", key)
+		     : query(st, EVENT_COLUMNS "WHERE ev.id = ?1", event_row, (void *)found_row, &f, "I", id);
 	return rc ? rc : f.any ? 0 : ERR_NOTFOUND;
 }
 
@@ -416,29 +371,23 @@ static int alert_row(sqlite3_stmt *s, void *cb, void *ctx)
 
 int store_alerts_due(struct store *st, int64_t now_us, size_t limit, store_alert_cb cb, void *ctx)
 {
-	sqlite3_stmt *s;
-	int rc = prep(st,
-		      "SELECT id, event_key, hook, what, payload, state, attempts, next_us, created_us, "
-		      "coalesce(sent_us, 0), last_error FROM alerts "
-		      "WHERE state = 'pending' AND next_us <= ?1 ORDER BY next_us, id LIMIT ?2",
-		      &s);
-	if (rc)
-		return rc;
-	sqlite3_bind_int64(s, 1, now_us);
-	sqlite3_bind_int64(s, 2, limit ? (int64_t)limit : -1);
-	return walk(st, s, alert_row, (void *)cb, ctx);
+	return query(st,
+		     "SELECT id, event_key, hook, what, payload, state, attempts, next_us, created_us, "
+		     "coalesce(sent_us, 0), last_error FROM alerts "
+		     "WHERE state = 'pending' AND next_us <= ?1 ORDER BY next_us, id LIMIT ?2",
+		     alert_row, (void *)cb, ctx, "II", now_us, limit ? (int64_t)limit : (int64_t)-1);
+}
+
+static int count_row(sqlite3_stmt *s, void *count, void *unused)
+{
+	*(int64_t *)count = sqlite3_column_int64(s, 0);
+	return 0;
 }
 
 int store_alert_count(struct store *st, enum store_alert_state state, int64_t *count)
 {
 	static const char *const names[] = {"pending", "sent", "failed"};
-	sqlite3_stmt *s;
-	int rc = prep(st, "SELECT count(*) FROM alerts WHERE state = ?1", &s);
-	if (rc)
-		return rc;
-	sqlite3_bind_text(s, 1, names[state], -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	*count = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 0 : ERR_DB;
+	*count = 0;
+	return query(st, "SELECT count(*) FROM alerts WHERE state = ?1", count_row, count, NULL, "t",
+		     names[state]);
 }

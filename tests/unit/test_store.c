@@ -76,6 +76,22 @@ static void setup_targets(struct store *st, int64_t *entity, int64_t *t1, int64_
 	CHECK_INT(store_upsert_target(st, &b, t2), 0);
 }
 
+/* A fresh store with one entity and two targets. */
+struct fixture {
+	const char *path;
+	struct store *st;
+	int64_t e, t1, t2;
+};
+
+static bool fixture(struct fixture *f, const struct store_options *o)
+{
+	f->path = new_path();
+	f->st = open_or_fail(f->path, o);
+	if (f->st)
+		setup_targets(f->st, &f->e, &f->t1, &f->t2);
+	return f->st != NULL;
+}
+
 TEST(test_open_new)
 {
 	const char *path = new_path();
@@ -235,57 +251,54 @@ static int collect_targets(void *ctx, const struct store_target_row *r)
 
 TEST(test_observations)
 {
-	const char *path = new_path();
-	struct store *st = open_or_fail(path, &manual);
-	if (!st)
+	struct fixture f;
+	if (!fixture(&f, &manual))
 		return;
-	int64_t e, t1, t2;
-	setup_targets(st, &e, &t1, &t2);
 	/* out of order on purpose: reads sort by time */
 	for (int i = 9; i >= 0; i--) {
-		struct store_obs o = {.time_us = 1000 + i, .target_id = t1, .kind = PROBE_ICMP,
+		struct store_obs o = {.time_us = 1000 + i, .target_id = f.t1, .kind = PROBE_ICMP,
 				      .outcome = i == 9 ? OUTCOME_TIMEOUT : OUTCOME_OK,
 				      .rtt_ms = i == 9 ? -1 : i * 0.5};
-		store_queue_obs(st, &o);
+		store_queue_obs(f.st, &o);
 	}
-	struct store_obs h = {.time_us = 1003, .target_id = t1, .kind = PROBE_HTTP, .outcome = OUTCOME_OK,
+	struct store_obs h = {.time_us = 1003, .target_id = f.t1, .kind = PROBE_HTTP, .outcome = OUTCOME_OK,
 			      .rtt_ms = 7, .detail_json = "{\"status\":200}"};
-	store_queue_obs(st, &h);
-	struct store_obs d = {.time_us = 1004, .target_id = t2, .vantage = 3, .kind = PROBE_DNS,
+	store_queue_obs(f.st, &h);
+	struct store_obs d = {.time_us = 1004, .target_id = f.t2, .vantage = 3, .kind = PROBE_DNS,
 			      .outcome = OUTCOME_DNS_SERVFAIL, .rtt_ms = 2};
-	store_queue_obs(st, &d);
+	store_queue_obs(f.st, &d);
 	struct store_stats stats;
-	store_get_stats(st, &stats);
+	store_get_stats(f.st, &stats);
 	CHECK_INT(stats.queued, 12);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM obs"), 0); /* nothing before the flush */
-	CHECK_INT(store_flush(st), 0);
-	store_get_stats(st, &stats);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM obs"), 0); /* nothing before the flush */
+	CHECK_INT(store_flush(f.st), 0);
+	store_get_stats(f.st, &stats);
 	CHECK_INT(stats.queued, 0);
 	CHECK_INT(stats.written, 12);
 	CHECK_INT(stats.flushes, 1);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM obs"), 12);
-	CHECK_INT(store_flush(st), 0); /* empty: nothing to do */
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM obs"), 12);
+	CHECK_INT(store_flush(f.st), 0); /* empty: nothing to do */
 
 	struct collect c = {0};
-	CHECK_INT(store_observations(st, t1, 0, INT64_MAX, 0, collect_obs, &c), 0);
+	CHECK_INT(store_observations(f.st, f.t1, 0, INT64_MAX, 0, collect_obs, &c), 0);
 	CHECK_INT(c.n, 11);
 	for (int i = 1; i < 11 && i < c.n; i++)
 		CHECK(c.time[i] >= c.time[i - 1]);
 	CHECK(isnan(c.rtt[10])); /* the timeout has no RTT */
 	memset(&c, 0, sizeof c);
-	CHECK_INT(store_observations(st, t1, 1002, 1006, 2, collect_obs, &c), 0); /* the newest two */
+	CHECK_INT(store_observations(f.st, f.t1, 1002, 1006, 2, collect_obs, &c), 0); /* the newest two */
 	CHECK_INT(c.n, 2);
 	CHECK_INT(c.time[0], 1004);
 	CHECK_INT(c.time[1], 1005);
 
 	memset(&c, 0, sizeof c);
-	CHECK_INT(store_replay(st, 1003, 1005, collect_obs, &c), 0);
+	CHECK_INT(store_replay(f.st, 1003, 1005, collect_obs, &c), 0);
 	CHECK_INT(c.n, 4); /* 1003 icmp, 1003 http, 1004 icmp, 1004 dns */
 	CHECK_INT(c.time[0], 1003);
 	CHECK_INT(c.time[3], 1004);
 
 	memset(&c, 0, sizeof c);
-	CHECK_INT(store_latest(st, t1, collect_obs, &c), 0);
+	CHECK_INT(store_latest(f.st, f.t1, collect_obs, &c), 0);
 	CHECK_INT(c.n, 2);
 	CHECK_INT(c.kind[0], PROBE_ICMP);
 	CHECK_INT(c.time[0], 1009);
@@ -293,18 +306,18 @@ TEST(test_observations)
 	CHECK_INT(c.kind[1], PROBE_HTTP);
 	CHECK_STR(c.detail, "{\"status\":200}");
 
-	struct store_target_bin b = {.target_id = t2, .vantage = 3, .bin_us = 0, .width_us = 60000000,
+	struct store_target_bin b = {.target_id = f.t2, .vantage = 3, .bin_us = 0, .width_us = 60000000,
 				     .state = "down", .n = 3, .n_ok = 0, .rtt_ms = NAN, .loss = 1};
-	store_queue_target_bin(st, &b);
+	store_queue_target_bin(f.st, &b);
 	b.bin_us = 60000000;
 	b.state = "up";
-	store_queue_target_bin(st, &b);
-	CHECK_INT(store_flush(st), 0);
+	store_queue_target_bin(f.st, &b);
+	CHECK_INT(store_flush(f.st), 0);
 	struct buf out = {0};
-	CHECK_INT(store_targets(st, 0, collect_targets, &out), 0);
+	CHECK_INT(store_targets(f.st, 0, collect_targets, &out), 0);
 	CHECK_STR(out.p, "lab/ns1:dns:0/1:up;lab/www:web:1/2:-;");
 	buf_free(&out);
-	store_close(st);
+	store_close(f.st);
 }
 
 static int collect_events(void *ctx, const struct store_event_row *r)
@@ -319,76 +332,70 @@ static int collect_events(void *ctx, const struct store_event_row *r)
 
 TEST(test_events)
 {
-	const char *path = new_path();
-	struct store *st = open_or_fail(path, &manual);
-	if (!st)
+	struct fixture f;
+	if (!fixture(&f, &manual))
 		return;
-	int64_t e, t1, t2;
-	setup_targets(st, &e, &t1, &t2);
-	struct store_event ev = {.key = "lab-1", .entity_id = e, .cause = "cascade", .start_us = 100,
+	struct store_event ev = {.key = "lab-1", .entity_id = f.e, .cause = "cascade", .start_us = 100,
 				 .severity = 0.75, .confidence = 0.9,
 				 .evidence_json = "{\"order\":[\"rtt\",\"web\",\"router\",\"bgp\"]}",
 				 .timeline_json = "[{\"t\":100,\"what\":\"first timeouts\"}]", .updated_us = 100};
-	store_queue_event(st, &ev);
-	struct store_event old = {.key = "lab-0", .entity_id = e, .cause = "abrupt", .start_us = 10,
+	store_queue_event(f.st, &ev);
+	struct store_event old = {.key = "lab-0", .entity_id = f.e, .cause = "abrupt", .start_us = 10,
 				  .end_us = 50, .severity = 1, .confidence = 1, .updated_us = 50};
-	store_queue_event(st, &old);
-	CHECK_INT(store_flush(st), 0);
+	store_queue_event(f.st, &old);
+	CHECK_INT(store_flush(f.st), 0);
 	struct buf out = {0};
-	CHECK_INT(store_events(st, 60, 0, collect_events, &out), 0);
+	CHECK_INT(store_events(f.st, 60, 0, collect_events, &out), 0);
 	CHECK_STR(out.p, "1 lab-1 lab cascade 100-0 open 0.75 {\"order\":[\"rtt\",\"web\",\"router\",\"bgp\"]} "
 			 "[{\"t\":100,\"what\":\"first timeouts\"}];");
 	buf_reset(&out);
-	CHECK_INT(store_events(st, 0, 0, collect_events, &out), 0);
+	CHECK_INT(store_events(f.st, 0, 0, collect_events, &out), 0);
 	CHECK(strstr(out.p, "2 lab-0 lab abrupt 10-50 closed") == out.p);
 	/* the detector updates the event: closed, new severity; same id */
 	ev.end_us = 400;
 	ev.severity = 0.5;
 	ev.updated_us = 400;
-	store_queue_event(st, &ev);
-	CHECK_INT(store_flush(st), 0);
+	store_queue_event(f.st, &ev);
+	CHECK_INT(store_flush(f.st), 0);
 	buf_reset(&out);
-	CHECK_INT(store_event(st, 1, NULL, collect_events, &out), 0);
+	CHECK_INT(store_event(f.st, 1, NULL, collect_events, &out), 0);
 	CHECK(strstr(out.p, "1 lab-1 lab cascade 100-400 closed 0.50") == out.p);
 	buf_reset(&out);
-	CHECK_INT(store_event(st, 0, "lab-0", collect_events, &out), 0);
+	CHECK_INT(store_event(f.st, 0, "lab-0", collect_events, &out), 0);
 	CHECK(strstr(out.p, "2 lab-0") == out.p);
-	CHECK_INT(store_event(st, 99, NULL, collect_events, &out), ERR_NOTFOUND);
+	CHECK_INT(store_event(f.st, 99, NULL, collect_events, &out), ERR_NOTFOUND);
 	buf_reset(&out);
-	CHECK_INT(store_events(st, 0, STORE_EVENTS_OPEN_ONLY, collect_events, &out), 0);
+	CHECK_INT(store_events(f.st, 0, STORE_EVENTS_OPEN_ONLY, collect_events, &out), 0);
 	CHECK(out.p == NULL || out.len == 0);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM events WHERE state = 'closed'"), 2);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM events WHERE state = 'closed'"), 2);
 	buf_free(&out);
-	store_close(st);
+	store_close(f.st);
 }
 
 TEST(test_bad_record_does_not_block_batch)
 {
-	const char *path = new_path();
-	struct store *st = open_or_fail(path, &manual);
-	if (!st)
+	struct fixture f;
+	if (!fixture(&f, &manual))
 		return;
-	int64_t e, t1, t2;
-	setup_targets(st, &e, &t1, &t2);
-	struct store_obs o = {.time_us = 1, .target_id = t1, .kind = PROBE_ICMP, .rtt_ms = 1};
-	store_queue_obs(st, &o);
-	struct store_event bad = {.key = "x", .entity_id = e, .cause = "dns", .start_us = 1,
+	struct store_obs o = {.time_us = 1, .target_id = f.t1, .kind = PROBE_ICMP, .rtt_ms = 1};
+	store_queue_obs(f.st, &o);
+	struct store_event bad = {.key = "x", .entity_id = f.e, .cause = "dns", .start_us = 1,
 				  .evidence_json = "{not json", .updated_us = 1};
 	log_set_level(LOG_ERROR); /* the refusal is logged as a warning; keep the test output clean */
-	store_queue_event(st, &bad);
+	store_queue_event(f.st, &bad);
 	struct store_obs unknown_target = {.time_us = 2, .target_id = 12345, .kind = PROBE_ICMP};
-	store_queue_obs(st, &unknown_target);
+	store_queue_obs(f.st, &unknown_target);
 	o.time_us = 3;
-	store_queue_obs(st, &o);
-	CHECK_INT(store_flush(st), 0);
+	store_queue_obs(f.st, &o);
+	CHECK_INT(store_flush(f.st), 0);
 	log_set_level(LOG_INFO);
 	struct store_stats s;
-	store_get_stats(st, &s);
+	store_get_stats(f.st, &s);
 	CHECK_INT(s.written, 2);
 	CHECK_INT(s.rejected, 2);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM obs"), 2);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM events"), 0);
-	store_close(st);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM obs"), 2);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM events"), 0);
+	store_close(f.st);
 }
 
 struct sig_rows {
@@ -416,25 +423,22 @@ static int collect_signals(void *ctx, const struct store_signal_row *r)
 
 TEST(test_signals_downsampled)
 {
-	const char *path = new_path();
-	struct store *st = open_or_fail(path, &manual);
-	if (!st)
+	struct fixture f;
+	if (!fixture(&f, &manual))
 		return;
-	int64_t e, t1, t2;
-	setup_targets(st, &e, &t1, &t2);
 	/* 1000 one-second bins: web value = bin index mod 10, dns constant 1 */
 	for (int i = 0; i < 1000; i++) {
-		struct store_signal s = {.entity_id = e, .layer = "web", .bin_us = i * USEC_PER_SEC,
+		struct store_signal s = {.entity_id = f.e, .layer = "web", .bin_us = i * USEC_PER_SEC,
 					 .width_us = USEC_PER_SEC, .value = i % 10, .baseline = NAN, .n = 4};
-		store_queue_signal(st, &s);
+		store_queue_signal(f.st, &s);
 		s.layer = "dns";
 		s.value = 1;
 		s.baseline = 1;
-		store_queue_signal(st, &s);
+		store_queue_signal(f.st, &s);
 	}
-	CHECK_INT(store_flush(st), 0);
+	CHECK_INT(store_flush(f.st), 0);
 	struct sig_rows c = {0};
-	CHECK_INT(store_signals(st, e, "web", 0, 1000 * USEC_PER_SEC, 4, collect_signals, &c), 0);
+	CHECK_INT(store_signals(f.st, f.e, "web", 0, 1000 * USEC_PER_SEC, 4, collect_signals, &c), 0);
 	CHECK_INT(c.n, 4);
 	for (int i = 0; i < 4 && i < c.n; i++) {
 		CHECK_STR(c.layer[i], "web");
@@ -445,15 +449,15 @@ TEST(test_signals_downsampled)
 		CHECK_INT(c.bins[i], 250);
 	}
 	memset(&c, 0, sizeof c);
-	CHECK_INT(store_signals(st, e, NULL, 10 * USEC_PER_SEC, 13 * USEC_PER_SEC, 100, collect_signals, &c), 0);
+	CHECK_INT(store_signals(f.st, f.e, NULL, 10 * USEC_PER_SEC, 13 * USEC_PER_SEC, 100, collect_signals, &c), 0);
 	CHECK_INT(c.n, 6); /* few bins: raw, both layers */
 	CHECK_STR(c.layer[0], "dns");
 	CHECK_STR(c.layer[3], "web");
 	CHECK_NEAR(c.value[3], 0, 1e-9);
 	CHECK_NEAR(c.value[5], 2, 1e-9);
 	CHECK_INT(c.time[5], 12 * USEC_PER_SEC);
-	CHECK_INT(store_signals(st, e, NULL, 5, 5, 10, collect_signals, &c), ERR_INVAL);
-	store_close(st);
+	CHECK_INT(store_signals(f.st, f.e, NULL, 5, 5, 10, collect_signals, &c), ERR_INVAL);
+	store_close(f.st);
 }
 
 static int print_entity(void *ctx, const struct store_entity_row *r)
@@ -466,29 +470,26 @@ static int print_entity(void *ctx, const struct store_entity_row *r)
 
 TEST(test_entities_status)
 {
-	const char *path = new_path();
-	struct store *st = open_or_fail(path, &manual);
-	if (!st)
+	struct fixture f;
+	if (!fixture(&f, &manual))
 		return;
-	int64_t e, t1, t2;
-	setup_targets(st, &e, &t1, &t2);
-	struct store_signal s = {.entity_id = e, .layer = "web", .bin_us = 0, .width_us = 1, .value = 1, .n = 1};
-	store_queue_signal(st, &s);
+	struct store_signal s = {.entity_id = f.e, .layer = "web", .bin_us = 0, .width_us = 1, .value = 1, .n = 1};
+	store_queue_signal(f.st, &s);
 	s.bin_us = 60;
 	s.value = 0.5;
-	store_queue_signal(st, &s);
+	store_queue_signal(f.st, &s);
 	s.layer = "dns";
 	s.value = 0;
 	s.bin_us = 30;
-	store_queue_signal(st, &s);
-	struct store_event ev = {.key = "k", .entity_id = e, .cause = "partial", .start_us = 1, .updated_us = 1};
-	store_queue_event(st, &ev);
-	CHECK_INT(store_flush(st), 0);
+	store_queue_signal(f.st, &s);
+	struct store_event ev = {.key = "k", .entity_id = f.e, .cause = "partial", .start_us = 1, .updated_us = 1};
+	store_queue_event(f.st, &ev);
+	CHECK_INT(store_flush(f.st), 0);
 	struct buf out = {0};
-	CHECK_INT(store_entities(st, print_entity, &out), 0);
+	CHECK_INT(store_entities(f.st, print_entity, &out), 0);
 	CHECK_STR(out.p, "lab country 2 {\"dns\":0.0,\"web\":0.5} 1");
 	buf_free(&out);
-	store_close(st);
+	store_close(f.st);
 }
 
 static int collect_alerts(void *ctx, const struct store_alert_row *r)
@@ -599,89 +600,83 @@ TEST(test_meta_and_readonly)
  * error, nothing is lost, and writes resume when space returns. */
 TEST(test_disk_full)
 {
-	const char *path = new_path();
-	struct store *st = open_or_fail(path, &manual);
-	if (!st)
+	struct fixture f;
+	if (!fixture(&f, &manual))
 		return;
-	int64_t e, t1, t2;
-	setup_targets(st, &e, &t1, &t2);
-	int64_t pages = count_rows(path, "PRAGMA page_count");
+	int64_t pages = count_rows(f.path, "PRAGMA page_count");
 	char sql[64];
 	snprintf(sql, sizeof sql, "PRAGMA max_page_count = %lld", (long long)pages + 2);
-	CHECK_INT(sqlite3_exec(st->wdb, sql, NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(sqlite3_exec(f.st->wdb, sql, NULL, NULL, NULL), SQLITE_OK);
 	log_set_level(LOG_ERROR);
 	for (int i = 0; i < 5000; i++) {
-		struct store_obs o = {.time_us = i, .target_id = t1, .kind = PROBE_ICMP, .rtt_ms = i,
+		struct store_obs o = {.time_us = i, .target_id = f.t1, .kind = PROBE_ICMP, .rtt_ms = i,
 				      .detail_json = "{\"pad\":\"................................\"}"};
-		store_queue_obs(st, &o);
+		store_queue_obs(f.st, &o);
 	}
-	struct store_event ev = {.key = "full-1", .entity_id = e, .cause = "dns", .start_us = 1, .updated_us = 1};
-	store_queue_event(st, &ev);
-	int rc = store_flush(st);
+	struct store_event ev = {.key = "full-1", .entity_id = f.e, .cause = "dns", .start_us = 1, .updated_us = 1};
+	store_queue_event(f.st, &ev);
+	int rc = store_flush(f.st);
 	CHECK_INT(rc, ERR_IO);
-	CHECK(strstr(store_errmsg(st), "cannot write") && strstr(store_errmsg(st), "full"));
+	CHECK(strstr(store_errmsg(f.st), "cannot write") && strstr(store_errmsg(f.st), "full"));
 	struct store_stats s;
-	store_get_stats(st, &s);
+	store_get_stats(f.st, &s);
 	CHECK_INT(s.queued, 5001);
 	CHECK_INT(s.failures, 1);
 	CHECK_INT(s.last_error, ERR_IO);
 	/* more arrives meanwhile; still failing */
-	struct store_obs later = {.time_us = 9999, .target_id = t2, .kind = PROBE_DNS, .rtt_ms = 1};
-	store_queue_obs(st, &later);
-	CHECK_INT(store_flush(st), ERR_IO);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM obs"), 0);
+	struct store_obs later = {.time_us = 9999, .target_id = f.t2, .kind = PROBE_DNS, .rtt_ms = 1};
+	store_queue_obs(f.st, &later);
+	CHECK_INT(store_flush(f.st), ERR_IO);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM obs"), 0);
 	/* space returns */
-	CHECK_INT(sqlite3_exec(st->wdb, "PRAGMA max_page_count = 1000000", NULL, NULL, NULL), SQLITE_OK);
-	CHECK_INT(store_flush(st), 0);
+	CHECK_INT(sqlite3_exec(f.st->wdb, "PRAGMA max_page_count = 1000000", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(store_flush(f.st), 0);
 	log_set_level(LOG_INFO);
-	store_get_stats(st, &s);
+	store_get_stats(f.st, &s);
 	CHECK_INT(s.queued, 0);
 	CHECK_INT(s.last_error, 0);
-	CHECK_STR(store_errmsg(st), "");
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM obs"), 5001);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM events WHERE key = 'full-1'"), 1);
+	CHECK_STR(store_errmsg(f.st), "");
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM obs"), 5001);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM events WHERE key = 'full-1'"), 1);
 	/* written in order: the batch went back in front of what came later */
-	CHECK_INT(count_rows(path, "SELECT max(rowid) FROM obs WHERE time_us = 9999"), 5001);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
-	store_close(st);
+	CHECK_INT(count_rows(f.path, "SELECT max(rowid) FROM obs WHERE time_us = 9999"), 5001);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> 'ok'"), 0);
+	store_close(f.st);
 }
 
 /* The queue stays under its bound while writes fail; observations go first,
  * events and alerts are kept. */
 TEST(test_queue_bound)
 {
-	const char *path = new_path();
 	struct store_options o = {.queue_max_bytes = 64 << 10, .maintain_every_us = -1};
-	struct store *st = open_or_fail(path, &o);
-	if (!st)
+	struct fixture f;
+	if (!fixture(&f, &o))
 		return;
-	int64_t e, t1, t2;
-	setup_targets(st, &e, &t1, &t2);
-	CHECK_INT(sqlite3_exec(st->wdb, "PRAGMA query_only = 1", NULL, NULL, NULL), SQLITE_OK); /* read-only */
+	CHECK_INT(sqlite3_exec(f.st->wdb, "PRAGMA query_only = 1", NULL, NULL, NULL), SQLITE_OK); /* read-only */
 	log_set_level(LOG_ERROR);
-	struct store_event ev = {.key = "keep-me", .entity_id = e, .cause = "abrupt", .start_us = 1, .updated_us = 1};
-	store_queue_event(st, &ev);
+	struct store_event ev = {.key = "keep-me", .entity_id = f.e, .cause = "abrupt", .start_us = 1, .updated_us = 1};
+	store_queue_event(f.st, &ev);
 	for (int i = 0; i < 20000; i++) {
-		struct store_obs ob = {.time_us = i, .target_id = t1, .kind = PROBE_ICMP, .rtt_ms = 1};
-		store_queue_obs(st, &ob);
+		struct store_obs ob = {.time_us = i, .target_id = f.t1, .kind = PROBE_ICMP, .rtt_ms = 1};
+		store_queue_obs(f.st, &ob);
 		if (i % 1000 == 0) {
-			int rc = store_flush(st);
+			int rc = store_flush(f.st);
 			CHECK(rc == ERR_PERM || rc == ERR_DB);
 		}
 	}
-	CHECK(strstr(store_errmsg(st), "cannot write") != NULL);
+	CHECK(strstr(store_errmsg(f.st), "cannot write") != NULL);
 	struct store_stats s;
-	store_get_stats(st, &s);
+	store_get_stats(f.st, &s);
 	CHECK(s.queued_bytes <= (64u << 10));
 	CHECK(s.dropped > 15000);
-	CHECK_INT(sqlite3_exec(st->wdb, "PRAGMA query_only = 0", NULL, NULL, NULL), SQLITE_OK);
-	CHECK_INT(store_flush(st), 0);
+	CHECK_INT(sqlite3_exec(f.st->wdb, "PRAGMA query_only = 0", NULL, NULL, NULL), SQLITE_OK);
+	CHECK_INT(store_flush(f.st), 0);
 	log_set_level(LOG_INFO);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM events WHERE key = 'keep-me'"), 1);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM events WHERE key = 'keep-me'"), 1);
 	/* the newest observations survived, the oldest were dropped */
-	CHECK_INT(count_rows(path, "SELECT max(time_us) FROM obs"), 19999);
-	CHECK(count_rows(path, "SELECT min(time_us) FROM obs") > 1000);
-	store_close(st);
+	CHECK_INT(count_rows(f.path, "SELECT max(time_us) FROM obs"), 19999);
+	CHECK(count_rows(f.path, "SELECT min(time_us) FROM obs") > 1000);
+	store_close(f.st);
 }
 
 TEST(test_retention)
@@ -759,22 +754,19 @@ TEST(test_retention)
 /* The retention step runs by itself after a flush (default: once a minute). */
 TEST(test_auto_maintenance)
 {
-	const char *path = new_path();
-	struct store *st = open_or_fail(path, NULL);
-	if (!st)
+	struct fixture f;
+	if (!fixture(&f, NULL))
 		return;
-	int64_t e, t1, t2;
-	setup_targets(st, &e, &t1, &t2);
 	int64_t now = clock_wall_us();
-	struct store_obs old = {.time_us = now - 30 * 86400 * USEC_PER_SEC, .target_id = t1, .kind = PROBE_ICMP,
+	struct store_obs old = {.time_us = now - 30 * 86400 * USEC_PER_SEC, .target_id = f.t1, .kind = PROBE_ICMP,
 				.rtt_ms = 3};
-	struct store_obs fresh = {.time_us = now, .target_id = t1, .kind = PROBE_ICMP, .rtt_ms = 4};
-	store_queue_obs(st, &old);
-	store_queue_obs(st, &fresh);
-	CHECK_INT(store_flush(st), 0);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM obs"), 1);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM obs_agg WHERE n = 1 AND rtt_min = 3"), 1);
-	store_close(st);
+	struct store_obs fresh = {.time_us = now, .target_id = f.t1, .kind = PROBE_ICMP, .rtt_ms = 4};
+	store_queue_obs(f.st, &old);
+	store_queue_obs(f.st, &fresh);
+	CHECK_INT(store_flush(f.st), 0);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM obs"), 1);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM obs_agg WHERE n = 1 AND rtt_min = 3"), 1);
+	store_close(f.st);
 }
 
 /* ---- the libuv flusher ---------------------------------------------------- */
@@ -835,18 +827,15 @@ static void generate(uv_timer_t *t)
 
 TEST(test_uv_flusher)
 {
-	const char *path = new_path();
-	struct store *st = open_or_fail(path, NULL);
-	if (!st)
+	struct fixture f;
+	if (!fixture(&f, NULL))
 		return;
-	int64_t e, t1, t2;
-	setup_targets(st, &e, &t1, &t2);
 	uv_loop_t loop;
 	uv_loop_init(&loop);
-	struct uv_run_ctx c = {.st = st, .target = t1, .per_tick = 50, .until_seq = 20000, .wfd = -1};
+	struct uv_run_ctx c = {.st = f.st, .target = f.t1, .per_tick = 50, .until_seq = 20000, .wfd = -1};
 	c.fl.data = &c;
 	c.fl.on_flush = on_flush;
-	CHECK_INT(store_flusher_start(&c.fl, &loop, st, 100 * USEC_PER_MSEC), 0);
+	CHECK_INT(store_flusher_start(&c.fl, &loop, f.st, 100 * USEC_PER_MSEC), 0);
 	uv_timer_init(&loop, &c.gen);
 	c.gen.data = &c;
 	uv_timer_start(&c.gen, generate, 1, 1);
@@ -854,9 +843,9 @@ TEST(test_uv_flusher)
 	CHECK(c.closed);
 	CHECK(c.flushes >= 2); /* several flushes while generating, then the last */
 	CHECK_INT(uv_loop_close(&loop), 0);
-	CHECK_INT(count_rows(path, "SELECT count(*) FROM obs"), 20000);
-	CHECK_INT(count_rows(path, "SELECT max(rtt_ms) FROM obs"), 20000);
-	store_close(st);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM obs"), 20000);
+	CHECK_INT(count_rows(f.path, "SELECT max(rtt_ms) FROM obs"), 20000);
+	store_close(f.st);
 }
 
 /* ---- kill -9 in the middle of a flush --------------------------------------- */
