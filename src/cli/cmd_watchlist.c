@@ -61,14 +61,14 @@ int cmd_watchlist(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!resolved) {
-		fwrite(b->text, 1, b->len, stdout);
+		fwrite(b->text, 1, (size_t)(b->end - b->text), stdout);
 		return 0;
 	}
 	struct config_errors errs = {0};
 	struct config *cfg = NULL;
 	char label[64];
 	snprintf(label, sizeof label, "builtin:%s", b->name);
-	if (config_load_mem(label, b->text, b->len, &cfg, &errs)) {
+	if (config_load_mem(label, b->text, (size_t)(b->end - b->text), &cfg, &errs)) {
 		/* a broken built-in watchlist is a bug; the tests keep it from shipping */
 		config_errors_print(&errs, stderr);
 		config_errors_free(&errs);

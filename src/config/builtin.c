@@ -13,28 +13,23 @@
 
 extern const char embed_watchlist_kp_yaml[], embed_watchlist_kp_yaml_end[];
 
-static struct config_builtin builtins[] = {
+static const struct config_builtin builtins[] = {
 	{"kp", "North Korea: AS131279, 175.45.176.0/22, .kp nameservers, main web and mail servers",
-	 embed_watchlist_kp_yaml, 0},
+	 embed_watchlist_kp_yaml, embed_watchlist_kp_yaml_end},
 };
-static const char *const builtin_ends[] = {embed_watchlist_kp_yaml_end};
 
 #define N_BUILTINS (sizeof builtins / sizeof builtins[0])
 
 const struct config_builtin *config_builtin_list(size_t *n)
 {
-	for (size_t i = 0; i < N_BUILTINS; i++)
-		builtins[i].len = (size_t)(builtin_ends[i] - builtins[i].text);
 	*n = N_BUILTINS;
 	return builtins;
 }
 
 const struct config_builtin *config_builtin_find(const char *name)
 {
-	size_t n;
-	const struct config_builtin *b = config_builtin_list(&n);
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(b[i].name, name))
-			return &b[i];
+	for (size_t i = 0; i < N_BUILTINS; i++)
+		if (!strcmp(builtins[i].name, name))
+			return &builtins[i];
 	return NULL;
 }

@@ -273,8 +273,8 @@ int config_parse_hostport(const char *s, struct addr *a, uint16_t *port) MUSTCHE
 struct config_builtin {
 	const char *name;    /* "kp" */
 	const char *summary; /* one line */
-	const char *text;    /* borrowed: static YAML text, text[len] == '\0' */
-	size_t len;
+	const char *text;    /* static YAML text, up to end (exclusive) */
+	const char *end;     /* *end == '\0'; the length is end - text */
 };
 /* The built-in watchlist called name, or NULL. */
 const struct config_builtin *config_builtin_find(const char *name);

@@ -25,11 +25,14 @@
 
 void store_set_error(struct store *st, sqlite3 *db, const char *fmt, ...)
 {
+	/* err_dst is errmsg, or batch_err while a flush is in flight (the worker's) */
+	char *dst = st->err_dst ? st->err_dst : st->errmsg;
+	size_t cap = sizeof st->errmsg;
 	va_list ap;
 	va_start(ap, fmt);
-	int n = vsnprintf(st->errmsg, sizeof st->errmsg, fmt, ap);
+	int n = vsnprintf(dst, cap, fmt, ap);
 	va_end(ap);
-	if (db && n >= 0 && (size_t)n < sizeof st->errmsg) {
+	if (db && n >= 0 && (size_t)n < cap) {
 		int code = sqlite3_extended_errcode(db);
 		const char *hint = "";
 		switch (code & 0xff) {
@@ -44,7 +47,7 @@ void store_set_error(struct store *st, sqlite3 *db, const char *fmt, ...)
 			hint = " (another program holds the database)";
 			break;
 		}
-		snprintf(st->errmsg + n, sizeof st->errmsg - (size_t)n, ": %s%s", sqlite3_errmsg(db), hint);
+		snprintf(dst + n, cap - (size_t)n, ": %s%s", sqlite3_errmsg(db), hint);
 	}
 }
 
@@ -410,10 +413,8 @@ static int setup_check(struct store *st)
 		snprintf(st->errmsg, sizeof st->errmsg, "%s is open read-only", st->path);
 		return ERR_PERM;
 	}
-	if (st->in_flight) {
-		snprintf(st->errmsg, sizeof st->errmsg, "a flush is in flight");
-		return ERR_STATE;
-	}
+	if (st->in_flight)
+		return ERR_STATE; /* errmsg belongs to the flush now: leave it alone */
 	return 0;
 }
 
@@ -671,9 +672,9 @@ static void enforce_bound(struct store *st, struct recs *q)
 	}
 	q->n = w;
 	if (dropped && st->stats.dropped == 0)
-		log_warn("store: write queue over %llu bytes: dropping the oldest observations (%s)",
-			 (unsigned long long)st->opt.queue_max_bytes,
-			 st->errmsg[0] ? st->errmsg : "writes are slower than probes");
+		log_warn("store: write queue over %llu bytes (writes failing, or slower than the "
+			 "probes): dropping the oldest observations",
+			 (unsigned long long)st->opt.queue_max_bytes);
 	st->stats.dropped += dropped;
 }
 
@@ -815,6 +816,8 @@ int store_flush_begin(struct store *st)
 	memset(&st->queue, 0, sizeof st->queue);
 	st->in_flight = true;
 	st->batch_rc = 0;
+	st->batch_err[0] = '\0';
+	st->err_dst = st->batch_err; /* the worker reports here; flush_end copies it */
 	return 1;
 }
 
@@ -1048,13 +1051,13 @@ void store_flush_run(struct store *st)
 	st->batch_rc = 0;
 	st->batch_written = written;
 	st->batch_rejected = rejected;
-	st->stats.last_flush_us = clock_mono_us() - t0;
+	st->batch_us = clock_mono_us() - t0;
 	/* retention, in small steps, after the batch is safe */
 	if (st->opt.maintain_every_us >= 0) {
 		int64_t now = clock_wall_us();
 		if (now >= st->next_maintain_us) {
 			if (maintain(st, now, MAINTAIN_ROWS) < 0)
-				log_warn("store: retention step failed: %s", st->errmsg);
+				log_warn("store: retention step failed: %s", st->batch_err);
 			st->next_maintain_us = now + (st->opt.maintain_every_us ? st->opt.maintain_every_us
 										 : MAINTAIN_EVERY_US);
 		}
@@ -1067,7 +1070,7 @@ fail:
 		st->batch_rc = ERR_DB;
 	if (!sqlite3_get_autocommit(st->wdb))
 		sqlite3_exec(st->wdb, "ROLLBACK", NULL, NULL, NULL);
-	st->stats.last_flush_us = clock_mono_us() - t0;
+	st->batch_us = clock_mono_us() - t0;
 }
 
 int store_flush_end(struct store *st)
@@ -1075,6 +1078,8 @@ int store_flush_end(struct store *st)
 	if (!st->in_flight)
 		return ERR_STATE;
 	st->in_flight = false;
+	st->err_dst = st->errmsg;
+	st->stats.last_flush_us = st->batch_us;
 	int rc = st->batch_rc;
 	if (rc == 0) {
 		st->stats.written += st->batch_written;
@@ -1088,6 +1093,7 @@ int store_flush_end(struct store *st)
 		return 0;
 	}
 	/* keep everything: the batch goes back in front of what came meanwhile */
+	snprintf(st->errmsg, sizeof st->errmsg, "%s", st->batch_err);
 	if (st->stats.last_error != rc)
 		log_warn("store: %s; keeping %zu records in memory and retrying", st->errmsg,
 			 st->batch.n + st->queue.n);

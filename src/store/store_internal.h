@@ -90,11 +90,16 @@ struct store {
 	struct recs queue;       /* loop thread */
 	struct recs batch;       /* the flush in flight */
 	bool in_flight;
-	int batch_rc;            /* result of the last store_flush_run */
+	/* written by store_flush_run (maybe on a worker), read by store_flush_end */
+	int batch_rc;
 	uint64_t batch_written, batch_rejected;
-	int64_t next_maintain_us;
+	int64_t batch_us;        /* how long the write took */
+	char batch_err[512];
+	int64_t next_maintain_us; /* only store_flush_run touches it */
+	/* the rest: the loop thread's (or setup code's) only */
 	struct store_stats stats;
 	char errmsg[512];
+	char *err_dst;           /* where store_set_error writes: errmsg, or batch_err in flight */
 };
 
 /* store_schema.c: the SQL that brings a file from version - 1 to version. */
