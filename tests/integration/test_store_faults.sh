@@ -10,7 +10,9 @@ if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
 	skip "store on a full disk" "needs root and unshare -m (a private tmpfs)"
 	finish
 fi
-d=$(tmpdir)
+# our own folder, removed from this shell (tmpdir's at_exit runs in a subshell and is lost)
+d=$(mktemp -d /tmp/bo-cfgstore-faults.XXXXXX)
+at_exit "rm -rf '$d'"
 mkdir "$d/mnt"
 cat >"$d/inner.sh" <<'INNER'
 set -u
@@ -18,10 +20,12 @@ d=$1 W=$2
 mount -t tmpfs -o size=16m tmpfs "$d/mnt" || exit 10
 "$W" --db "$d/mnt/s.db" --rate 3000 --seconds 120 --interval 200 >"$d/out" 2>"$d/err" &
 pid=$!
-echo "$pid" >"$d/pid"
-wait_lines() { # PATTERN COUNT SECONDS
-	local end=$((SECONDS + $3))
-	while [ "$(grep -c -- "$1" "$d/out")" -lt "$2" ]; do
+trap 'kill "$pid" 2>/dev/null' EXIT
+wait_lines() { # PATTERN COUNT SECONDS: until the writer printed COUNT such lines
+	local end=$((SECONDS + $3)) n
+	while :; do
+		n=$(grep -c -- "$1" "$d/out" 2>/dev/null)
+		[ "${n:-0}" -ge "$2" ] && return 0
 		[ $SECONDS -ge $end ] && return 1
 		sleep 0.1
 	done
