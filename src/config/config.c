@@ -995,11 +995,11 @@ static void free_alert(struct config_alert *a)
 	memset(a, 0, sizeof *a);
 }
 
-enum { A_NAME, A_TYPE, A_ON, A_TIMEOUT, A_ATTEMPTS, A_URL, A_TEXT, A_HEADERS, A_COMMAND, A__N };
+enum { A_NAME, A_TYPE, A_ON, A_TIMEOUT, A_URL, A_TEXT, A_HEADERS, A_COMMAND, A__N };
 static void load_alert(struct loader *ld, const yaml_node_t *n)
 {
-	static const char *const keys[A__N] = {"name", "type", "on",      "timeout", "max_attempts",
-					       "url",  "text", "headers", "command"};
+	static const char *const keys[A__N] = {"name", "type",	  "on",	     "timeout",
+					       "url",  "text",	  "headers", "command"};
 	static const char *const types[] = {"webhook", "exec"};
 	static const char *const whens[] = {"open", "update", "close"};
 	const yaml_node_t *vals[A__N];
@@ -1010,7 +1010,6 @@ static void load_alert(struct loader *ld, const yaml_node_t *n)
 	memset(a, 0, sizeof *a);
 	a->on = ALERT_ON_ALL;
 	a->timeout_us = CONFIG_DEFAULT_ALERT_TIMEOUT_US;
-	a->max_attempts = CONFIG_DEFAULT_ALERT_ATTEMPTS;
 	a->text = true;
 	a->kind = -1;
 	size_t nerr = ld->errs->n;
@@ -1041,9 +1040,6 @@ static void load_alert(struct loader *ld, const yaml_node_t *n)
 	if (vals[A_TIMEOUT])
 		(void)get_duration(ld, vals[A_TIMEOUT], 100 * INT64_C(1000), 600 * INT64_C(1000000), false,
 				   &a->timeout_us);
-	uint64_t v;
-	if (vals[A_ATTEMPTS] && !get_uint(ld, vals[A_ATTEMPTS], 1, 1000, &v))
-		a->max_attempts = (int)v;
 	if (a->kind == ALERT_WEBHOOK) {
 		if (vals[A_COMMAND])
 			err_at(ld, vals[A_COMMAND], "'command' belongs to exec alerts, not webhook");

@@ -61,7 +61,6 @@
 #define CONFIG_DEFAULT_BGP_PORT 179
 #define CONFIG_DEFAULT_HOLD_US (90 * INT64_C(1000000))
 #define CONFIG_DEFAULT_ALERT_TIMEOUT_US (10 * INT64_C(1000000))
-#define CONFIG_DEFAULT_ALERT_ATTEMPTS 8
 #define CONFIG_DEFAULT_TRACE_HOPS 30
 #define CONFIG_MIN_TOKEN_LEN 16
 #define CONFIG_FOREVER INT64_MAX /* a retention that never expires */
@@ -189,7 +188,6 @@ struct config_alert {
 	int kind;            /* enum config_alert_kind */
 	unsigned on;         /* ALERT_ON_* bits, default all */
 	int64_t timeout_us;  /* per attempt, default 10 s */
-	int max_attempts;    /* default 8, then the alert is marked failed */
 	/* webhook */
 	char *url;           /* owned */
 	bool text;           /* add a Slack/Mattermost "text" field (default true) */

@@ -262,8 +262,6 @@ static void write_alert(struct writer *w, const struct config_alert *a)
 	seq_end(w);
 	key(w, "timeout");
 	dur(w, a->timeout_us);
-	key(w, "max_attempts");
-	num(w, (unsigned)a->max_attempts);
 	if (a->kind == ALERT_WEBHOOK) {
 		key(w, "url");
 		str(w, a->url);
@@ -547,7 +545,7 @@ static bool entity_eq(const struct config_entity *a, const struct config_entity 
 static bool alert_eq(const struct config_alert *a, const struct config_alert *b)
 {
 	if (!str_eq(a->name, b->name) || a->kind != b->kind || a->on != b->on ||
-	    a->timeout_us != b->timeout_us || a->max_attempts != b->max_attempts ||
+	    a->timeout_us != b->timeout_us ||
 	    !str_eq(a->url, b->url) || a->text != b->text || a->n_headers != b->n_headers ||
 	    a->argc != b->argc)
 		return false;

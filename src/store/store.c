@@ -237,8 +237,8 @@ static const char *const stmt_sql[ST__N] = {
 		      "WHERE excluded.time_us >= latest.time_us",
 	[ST_BIN] = "INSERT OR REPLACE INTO target_bins(target_id, vantage, bin_us, width_us, state, n, "
 		   "n_ok, rtt_ms, loss) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	[ST_SIGNAL] = "INSERT OR REPLACE INTO signals(entity_id, layer, vantage, bin_us, width_us, value, "
-		      "baseline, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[ST_SIGNAL] = "INSERT OR REPLACE INTO signals(entity_id, layer, metric, vantage, bin_us, width_us, "
+		      "value, baseline, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_BGP] = "INSERT INTO bgp(time_us, prefix, vantage, peers_seeing, peers_total, origin_as, detail) "
 		   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[ST_EVENT] = "INSERT INTO events(key, entity_id, vantage, cause, start_us, end_us, severity, "
@@ -249,10 +249,6 @@ static const char *const stmt_sql[ST__N] = {
 		     "end_us = excluded.end_us, severity = excluded.severity, "
 		     "confidence = excluded.confidence, evidence = excluded.evidence, "
 		     "timeline = excluded.timeline, updated_us = excluded.updated_us",
-	[ST_ALERT] = "INSERT INTO alerts(event_key, hook, what, payload, vantage, next_us, created_us) "
-		     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
-	[ST_ALERT_RESULT] = "UPDATE alerts SET state = ?2, attempts = ?3, next_us = ?4, last_error = ?5, "
-			    "sent_us = CASE WHEN ?2 = 'sent' THEN ?6 ELSE sent_us END WHERE id = ?1",
 };
 
 static sqlite3 *open_db(struct store *st, int flags, char *err, size_t errlen)
@@ -321,6 +317,8 @@ int store_open(const char *path, const struct store_options *opt, struct store *
 				}
 		}
 	}
+	if (!st->opt.readonly && !(st->adb = open_db(st, SQLITE_OPEN_READWRITE, err, errlen)))
+		goto fail_quiet;
 	if (!(st->rdb = open_db(st, SQLITE_OPEN_READONLY, err, errlen)))
 		goto fail_quiet;
 	if (st->opt.readonly) {
@@ -360,6 +358,7 @@ static void rec_free(struct rec *r)
 		break;
 	case REC_SIGNAL:
 		free(r->u.sig.layer);
+		free(r->u.sig.metric);
 		break;
 	case REC_BGP:
 		free(r->u.bgp.prefix);
@@ -370,15 +369,6 @@ static void rec_free(struct rec *r)
 		free(r->u.ev.cause);
 		free(r->u.ev.evidence);
 		free(r->u.ev.timeline);
-		break;
-	case REC_ALERT:
-		free(r->u.alert.event_key);
-		free(r->u.alert.hook);
-		free(r->u.alert.what);
-		free(r->u.alert.payload);
-		break;
-	case REC_ALERT_RESULT:
-		free(r->u.ares.error);
 		break;
 	}
 }
@@ -400,6 +390,7 @@ void store_close(struct store *st)
 	recs_clear(&st->queue);
 	recs_clear(&st->batch);
 	sqlite3_close(st->rdb);
+	sqlite3_close(st->adb);
 	sqlite3_close(st->wdb);
 	free(st->path);
 	free(st);
@@ -639,16 +630,11 @@ static uint64_t rec_bytes(const struct rec *r)
 	case REC_BIN:
 		return b + S(r->u.bin.state);
 	case REC_SIGNAL:
-		return b + S(r->u.sig.layer);
+		return b + S(r->u.sig.layer) + S(r->u.sig.metric);
 	case REC_BGP:
 		return b + S(r->u.bgp.prefix) + S(r->u.bgp.detail);
 	case REC_EVENT:
 		return b + S(r->u.ev.key) + S(r->u.ev.cause) + S(r->u.ev.evidence) + S(r->u.ev.timeline);
-	case REC_ALERT:
-		return b + S(r->u.alert.event_key) + S(r->u.alert.hook) + S(r->u.alert.what) +
-		       S(r->u.alert.payload);
-	case REC_ALERT_RESULT:
-		return b + S(r->u.ares.error);
 	}
 #undef S
 	return b;
@@ -732,6 +718,7 @@ void store_queue_signal(struct store *st, const struct store_signal *s)
 	r->type = REC_SIGNAL;
 	r->u.sig.entity_id = s->entity_id;
 	r->u.sig.layer = dup_or_null(s->layer ? s->layer : "unknown", &st->queue.bytes);
+	r->u.sig.metric = dup_or_null(s->metric ? s->metric : "up", &st->queue.bytes);
 	r->u.sig.vantage = s->vantage;
 	r->u.sig.bin_us = s->bin_us;
 	r->u.sig.width_us = s->width_us;
@@ -774,32 +761,6 @@ void store_queue_event(struct store *st, const struct store_event *e)
 	pushed(st);
 }
 
-void store_queue_alert(struct store *st, const struct store_alert *a)
-{
-	struct rec *r = push(st);
-	r->type = REC_ALERT;
-	r->u.alert.event_key = dup_or_null(a->event_key ? a->event_key : "", &st->queue.bytes);
-	r->u.alert.hook = dup_or_null(a->hook ? a->hook : "", &st->queue.bytes);
-	r->u.alert.what = dup_or_null(a->what ? a->what : "", &st->queue.bytes);
-	r->u.alert.payload = dup_or_null(a->payload_json ? a->payload_json : "{}", &st->queue.bytes);
-	r->u.alert.vantage = a->vantage;
-	r->u.alert.created_us = a->created_us;
-	pushed(st);
-}
-
-void store_queue_alert_result(struct store *st, int64_t id, enum store_alert_state state, int attempts,
-			      int64_t next_us, const char *error)
-{
-	struct rec *r = push(st);
-	r->type = REC_ALERT_RESULT;
-	r->u.ares.id = id;
-	r->u.ares.state = state;
-	r->u.ares.attempts = attempts;
-	r->u.ares.next_us = next_us;
-	r->u.ares.error = dup_or_null(error, &st->queue.bytes);
-	pushed(st);
-}
-
 /* ---- flushing ------------------------------------------------------------- */
 
 int store_flush_begin(struct store *st)
@@ -835,11 +796,6 @@ static void bind_real_or_null(sqlite3_stmt *s, int i, double v)
 		sqlite3_bind_double(s, i, v);
 	else
 		sqlite3_bind_null(s, i);
-}
-
-static const char *alert_state_name(int s)
-{
-	return s == STORE_ALERT_SENT ? "sent" : s == STORE_ALERT_FAILED ? "failed" : "pending";
 }
 
 static void bind_obs(sqlite3_stmt *s, const struct rec *r)
@@ -878,12 +834,13 @@ static sqlite3_stmt *bind_rec(struct store *st, const struct rec *r)
 		s = st->st[ST_SIGNAL];
 		sqlite3_bind_int64(s, 1, r->u.sig.entity_id);
 		sqlite3_bind_text(s, 2, r->u.sig.layer, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 3, r->u.sig.vantage);
-		sqlite3_bind_int64(s, 4, r->u.sig.bin_us);
-		sqlite3_bind_int64(s, 5, r->u.sig.width_us);
-		bind_real_or_null(s, 6, r->u.sig.value);
-		bind_real_or_null(s, 7, r->u.sig.baseline);
-		sqlite3_bind_int(s, 8, r->u.sig.n);
+		sqlite3_bind_text(s, 3, r->u.sig.metric, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 4, r->u.sig.vantage);
+		sqlite3_bind_int64(s, 5, r->u.sig.bin_us);
+		sqlite3_bind_int64(s, 6, r->u.sig.width_us);
+		bind_real_or_null(s, 7, r->u.sig.value);
+		bind_real_or_null(s, 8, r->u.sig.baseline);
+		sqlite3_bind_int(s, 9, r->u.sig.n);
 		break;
 	case REC_BGP:
 		s = st->st[ST_BGP];
@@ -917,24 +874,6 @@ static sqlite3_stmt *bind_rec(struct store *st, const struct rec *r)
 		bind_text_or_null(s, 9, r->u.ev.evidence);
 		bind_text_or_null(s, 10, r->u.ev.timeline);
 		sqlite3_bind_int64(s, 11, r->u.ev.updated_us);
-		break;
-	case REC_ALERT:
-		s = st->st[ST_ALERT];
-		sqlite3_bind_text(s, 1, r->u.alert.event_key, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, r->u.alert.hook, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, r->u.alert.what, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, r->u.alert.payload, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 5, r->u.alert.vantage);
-		sqlite3_bind_int64(s, 6, r->u.alert.created_us);
-		break;
-	case REC_ALERT_RESULT:
-		s = st->st[ST_ALERT_RESULT];
-		sqlite3_bind_int64(s, 1, r->u.ares.id);
-		sqlite3_bind_text(s, 2, alert_state_name(r->u.ares.state), -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 3, r->u.ares.attempts);
-		sqlite3_bind_int64(s, 4, r->u.ares.next_us);
-		bind_text_or_null(s, 5, r->u.ares.error);
-		sqlite3_bind_int64(s, 6, clock_wall_us());
 		break;
 	}
 	return s;
@@ -1238,4 +1177,66 @@ int store_maintain(struct store *st, int64_t now_us, size_t max_rows)
 {
 	int rc = setup_check(st);
 	return rc ? rc : maintain(st, now_us, max_rows);
+}
+
+/* ---- the alert outbox (synchronous) ------------------------------------------ */
+
+/* Runs one statement on the outbox's connection. Errors go to errmsg directly:
+ * these run on the loop thread, which owns errmsg even while a flush is in
+ * flight (the worker writes batch_err then). */
+static int alert_sql(struct store *st, const char *sql, int64_t *rowid_out, const char *fmt, ...)
+{
+	if (!st->adb) {
+		snprintf(st->errmsg, sizeof st->errmsg, "%s is open read-only", st->path);
+		return ERR_PERM;
+	}
+	sqlite3_stmt *s = NULL;
+	va_list ap;
+	int rc = sqlite3_prepare_v2(st->adb, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK) {
+		va_start(ap, fmt);
+		rc = store_bind(s, fmt, ap);
+		va_end(ap);
+	}
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW && rowid_out)
+			*rowid_out = sqlite3_column_int64(s, 0);
+	}
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		char *saved = st->err_dst;
+		st->err_dst = st->errmsg;
+		store_set_error(st, st->adb, "alert outbox in %s", st->path);
+		st->err_dst = saved;
+		sqlite3_finalize(s);
+		return store_err_from_sqlite(rc) ? store_err_from_sqlite(rc) : ERR_DB;
+	}
+	bool changed = sqlite3_changes(st->adb) > 0;
+	sqlite3_finalize(s);
+	return changed || rowid_out ? 0 : ERR_NOTFOUND;
+}
+
+int store_alert_enqueue(struct store *st, const struct store_alert *a, int64_t *id)
+{
+	return alert_sql(st,
+			 "INSERT INTO alerts(sink, payload, event_key, what, vantage, next_us, created_us) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6) RETURNING id",
+			 id, "ttttdI", a->sink, a->payload_json ? a->payload_json : "{}", a->event_key, a->what,
+			 (int)a->vantage, a->created_us);
+}
+
+int store_alert_reschedule(struct store *st, int64_t id, int attempts, int64_t next_us, const char *why)
+{
+	return alert_sql(st,
+			 "UPDATE alerts SET attempts = ?2, next_us = ?3, last_error = ?4 "
+			 "WHERE id = ?1 AND state = 'pending'",
+			 NULL, "IdIt", id, attempts, next_us, why);
+}
+
+int store_alert_finish(struct store *st, int64_t id, enum store_alert_state state, int64_t when_us)
+{
+	if (state == STORE_ALERT_PENDING)
+		return ERR_INVAL;
+	return alert_sql(st, "UPDATE alerts SET state = ?2, done_us = ?3 WHERE id = ?1 AND state = 'pending'",
+			 NULL, "ItI", id, state == STORE_ALERT_SENT ? "sent" : "failed", when_us);
 }

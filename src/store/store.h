@@ -8,10 +8,11 @@
  *   obs_agg        per-bin aggregates of raw observations past their retention
  *   latest         the newest observation per (target, kind, vantage), for status
  *   target_bins    per-bin target state, as the detector computed it
- *   signals        per-bin layer signals per entity (router, dns, mail, web, host, bgp, rtt, loss ...)
+ *   signals        per-bin signals per entity, layer and metric (web/up, web/rtt_ms, bgp/visibility ...)
  *   bgp            BGP visibility samples per prefix
  *   events         outage events with cause, evidence and timeline (JSON), open or closed
- *   alerts         the alert outbox: pending / sent / failed, with attempts
+ *   alerts         the alert outbox: pending / sent / failed, with attempts (written
+ *                  synchronously, see "alert outbox" below)
  * Every row that records something seen carries a vantage id, so stores of
  * several monitors can be merged.
  *
@@ -35,8 +36,8 @@
  * Failure (disk full, read-only file, I/O error, lock timeout): the flush
  * returns a negative code and store_errmsg() says what happened; the batch is
  * kept and retried at the next flush. The queue is bounded (queue_max_bytes):
- * past it the oldest raw observations are dropped and counted (events, alerts,
- * states and signals are kept). A record that SQLite rejects on its own
+ * past it the oldest raw observations are dropped and counted (events, states
+ * and signals are kept). A record that SQLite rejects on its own
  * (e.g. evidence that is not JSON) is skipped and counted, so one bad record
  * never blocks the rest.
  *
@@ -151,7 +152,8 @@ struct store_target_bin {
 
 struct store_signal {
 	int64_t entity_id;
-	const char *layer;           /* "router", "dns", "mail", "web", "host", "bgp", "rtt", "loss" */
+	const char *layer;           /* "router", "dns", "mail", "web", "host", "bgp" */
+	const char *metric;          /* "up" (NULL), "rtt_ms", "loss", "visibility" */
 	uint16_t vantage;
 	int64_t bin_us, width_us;
 	double value;                /* e.g. fraction of the layer's targets answering */
@@ -168,7 +170,13 @@ struct store_bgp_sample {
 	const char *detail_json;     /* may be NULL */
 };
 
-/* An event is inserted or, when its key exists, replaced with these values. */
+/* An event is inserted or, when its key exists, replaced with these values.
+ * The JSON columns are free-form, but store_event_steps() and
+ * store_event_strings() read this shape (what serve/provider.h shows):
+ *   timeline: [{"time_us":1642194300000000,"layer":"web","target":"www",
+ *               "change":"down","text":"web servers stopped answering"}, ...]
+ *   evidence: {"summary":"...","layers_failed":["rtt","web","router","bgp"],
+ *              "layers_recovered":[...],"evidence":["RTT rose 2 rounds before ...", ...]} */
 struct store_event {
 	const char *key;             /* caller-chosen unique key, stable across updates */
 	int64_t entity_id;
@@ -182,26 +190,11 @@ struct store_event {
 	int64_t updated_us;
 };
 
-struct store_alert {
-	const char *event_key;
-	const char *hook;            /* the config_alert name */
-	const char *what;            /* "open", "update", "close" */
-	const char *payload_json;
-	uint16_t vantage;
-	int64_t created_us;          /* also the first attempt time */
-};
-
-enum store_alert_state { STORE_ALERT_PENDING, STORE_ALERT_SENT, STORE_ALERT_FAILED };
-
 void store_queue_obs(struct store *st, const struct store_obs *o);
 void store_queue_target_bin(struct store *st, const struct store_target_bin *b);
 void store_queue_signal(struct store *st, const struct store_signal *s);
 void store_queue_bgp(struct store *st, const struct store_bgp_sample *b);
 void store_queue_event(struct store *st, const struct store_event *e);
-void store_queue_alert(struct store *st, const struct store_alert *a);
-/* The outcome of one delivery attempt of alert id. */
-void store_queue_alert_result(struct store *st, int64_t id, enum store_alert_state state,
-			      int attempts, int64_t next_us, const char *error);
 
 /* ---- flushing ------------------------------------------------------------ */
 
@@ -242,8 +235,6 @@ struct store_entity_row {
 	int64_t id;
 	const char *name, *kind, *description, *prefixes_json, *origin_as_json;
 	int n_targets;
-	const char *signals_json;    /* newest value per layer: {"dns":1,"web":0.5} */
-	int64_t signals_bin_us;      /* bin of the newest signal, 0 if none */
 	int open_events;
 };
 typedef int (*store_entity_cb)(void *ctx, const struct store_entity_row *row);
@@ -277,16 +268,20 @@ struct store_obs_row {
 typedef int (*store_obs_cb)(void *ctx, const struct store_obs_row *row);
 /* The newest observation of each probe kind of a target. */
 int store_latest(struct store *st, int64_t target_id, store_obs_cb cb, void *ctx) MUSTCHECK;
-/* Raw observations of one target in [from, until), oldest first, at most
- * limit (0: all; with a limit, the newest ones). */
+#define STORE_NEWEST_FIRST 1u
+/* Raw observations of one target in [from, until), oldest first (or newest
+ * first with STORE_NEWEST_FIRST), at most limit (0: all; with a limit, the
+ * newest ones either way). */
 int store_observations(struct store *st, int64_t target_id, int64_t from_us, int64_t until_us,
-		       size_t limit, store_obs_cb cb, void *ctx) MUSTCHECK;
+		       size_t limit, unsigned flags, store_obs_cb cb, void *ctx) MUSTCHECK;
 /* Every raw observation in [from, until) in time order (replay). */
 int store_replay(struct store *st, int64_t from_us, int64_t until_us, store_obs_cb cb,
 		 void *ctx) MUSTCHECK;
 
 struct store_signal_row {
-	const char *layer;
+	int64_t entity_id;
+	const char *entity;          /* its name (store_signals_now only; NULL otherwise) */
+	const char *layer, *metric;
 	int64_t time_us;             /* start of the point's time span */
 	int64_t span_us;             /* width the point stands for */
 	double value, min, max;      /* mean, min and max of the bins it stands for */
@@ -294,12 +289,15 @@ struct store_signal_row {
 	int bins;                    /* bins averaged */
 };
 typedef int (*store_signal_cb)(void *ctx, const struct store_signal_row *row);
-/* Signals of an entity in [from, until), each layer (or only `layer`) at most
- * max_points points (0: every bin): when there are more bins, the range is
- * cut into max_points equal spans and each span's bins are averaged. Ordered
- * by layer, then time. */
+/* Signals of an entity in [from, until), each (layer, metric) (or only those
+ * of `layer`) at most max_points points (0: every bin): when there are more
+ * bins, the range is cut into max_points equal spans and each span's bins are
+ * averaged. Ordered by layer, metric, then time. */
 int store_signals(struct store *st, int64_t entity_id, const char *layer, int64_t from_us,
 		  int64_t until_us, size_t max_points, store_signal_cb cb, void *ctx) MUSTCHECK;
+/* The newest bin of every (entity, layer, metric) (from the last hour that
+ * entity has signals for), ordered by entity, layer, metric. */
+int store_signals_now(struct store *st, store_signal_cb cb, void *ctx) MUSTCHECK;
 
 struct store_bgp_row {
 	int64_t time_us;
@@ -313,6 +311,8 @@ typedef int (*store_bgp_cb)(void *ctx, const struct store_bgp_row *row);
 /* Samples in [from, until), for one prefix ("175.45.176.0/24") or all (NULL). */
 int store_bgp(struct store *st, const char *prefix, int64_t from_us, int64_t until_us,
 	      store_bgp_cb cb, void *ctx) MUSTCHECK;
+/* The newest sample of every prefix (per vantage), ordered by prefix. */
+int store_bgp_now(struct store *st, store_bgp_cb cb, void *ctx) MUSTCHECK;
 
 struct store_event_row {
 	int64_t id;
@@ -335,18 +335,59 @@ int store_events(struct store *st, int64_t since_us, unsigned flags, store_event
 /* One event by id (or, if key is not NULL, by key); ERR_NOTFOUND if none. */
 int store_event(struct store *st, int64_t id, const char *key, store_event_cb cb, void *ctx) MUSTCHECK;
 
+/* The elements of an event's timeline JSON array, oldest first (SQLite's
+ * json_each: no JSON parser needed here). Missing fields read as NULL / 0;
+ * a timeline that is not an array emits nothing. ERR_NOTFOUND: no such event. */
+struct store_step_row {
+	int64_t time_us;
+	const char *layer, *target, *change, *text;
+};
+typedef int (*store_step_cb)(void *ctx, const struct store_step_row *row);
+int store_event_steps(struct store *st, int64_t id, store_step_cb cb, void *ctx) MUSTCHECK;
+/* The strings of the array `key` of an event's evidence object
+ * ("layers_failed", "layers_recovered", "evidence"; key is [a-z_]+), in order. */
+typedef int (*store_string_cb)(void *ctx, const char *s);
+int store_event_strings(struct store *st, int64_t id, const char *key, store_string_cb cb,
+			void *ctx) MUSTCHECK;
+
+/* ---- the alert outbox ------------------------------------------------------
+ * Synchronous, unlike the queue: when a call returns, its change is committed
+ * (and survives a crash of the process). They run on the loop thread over a
+ * connection of their own and may wait for a flush in progress to commit (its
+ * write lock): tens of milliseconds typically, and alerts are rare. They match
+ * serve/alert.h's struct alert_outbox one for one. */
+
+struct store_alert {
+	const char *sink;            /* "webhook:NAME" / "exec:NAME" */
+	const char *payload_json;    /* the body as it will be sent; must be JSON */
+	const char *event_key;       /* may be NULL: the event it is about */
+	const char *what;            /* may be NULL: "open", "update", "close" */
+	uint16_t vantage;
+	int64_t created_us;
+};
+
+enum store_alert_state { STORE_ALERT_PENDING, STORE_ALERT_SENT, STORE_ALERT_FAILED };
+
+/* Stores a pending alert; *id grows with every call. */
+int store_alert_enqueue(struct store *st, const struct store_alert *a, int64_t *id) MUSTCHECK;
+/* A failed attempt: the count so far, when to try next, and why. */
+int store_alert_reschedule(struct store *st, int64_t id, int attempts, int64_t next_us,
+			   const char *why) MUSTCHECK;
+/* Delivered (STORE_ALERT_SENT) or given up (STORE_ALERT_FAILED) at when_us. */
+int store_alert_finish(struct store *st, int64_t id, enum store_alert_state state,
+		       int64_t when_us) MUSTCHECK;
+
 struct store_alert_row {
 	int64_t id;
-	const char *event_key, *hook, *what, *payload_json;
+	const char *sink, *payload_json, *event_key, *what; /* event_key, what may be NULL */
 	enum store_alert_state state;
 	int attempts;
-	int64_t next_us, created_us, sent_us;
+	int64_t next_us, created_us, done_us;
 	const char *last_error;
 };
 typedef int (*store_alert_cb)(void *ctx, const struct store_alert_row *row);
-/* Pending alerts whose next attempt is due at now_us, oldest first, at most limit. */
-int store_alerts_due(struct store *st, int64_t now_us, size_t limit, store_alert_cb cb,
-		     void *ctx) MUSTCHECK;
+/* Every pending alert, by increasing id. */
+int store_alerts_pending(struct store *st, store_alert_cb cb, void *ctx) MUSTCHECK;
 /* How many alerts are in a state. */
 int store_alert_count(struct store *st, enum store_alert_state state, int64_t *count) MUSTCHECK;
 

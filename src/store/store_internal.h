@@ -1,10 +1,12 @@
 /*
  * store_internal.h - what the store's own files share; not for other modules.
  *
- * Two connections to one file: wdb (writes: setup calls and flushes; used by
- * one thread at a time, the one running store_flush_run or a setup call) and
- * rdb (reads, from any thread: SQLite serializes calls on it, and each read
- * prepares its own statement, so nothing else is shared).
+ * Three connections to one file: wdb (writes: setup calls and flushes; used
+ * by one thread at a time, the one running store_flush_run or a setup call),
+ * adb (the alert outbox's synchronous writes, loop thread only: a separate
+ * connection so they never join a flush's transaction) and rdb (reads, from
+ * any thread: SQLite serializes calls on it, and each read prepares its own
+ * statement, so nothing else is shared).
  *
  * The queue and the batch are arrays of struct rec, each owning its strings.
  * Only the loop thread touches the queue; the batch belongs to whoever runs
@@ -18,7 +20,7 @@
 
 #include "store/store.h"
 
-enum rec_type { REC_OBS, REC_BIN, REC_SIGNAL, REC_BGP, REC_EVENT, REC_ALERT, REC_ALERT_RESULT };
+enum rec_type { REC_OBS, REC_BIN, REC_SIGNAL, REC_BGP, REC_EVENT };
 
 struct rec {
 	uint8_t type; /* enum rec_type */
@@ -40,7 +42,7 @@ struct rec {
 		struct {
 			int64_t entity_id, bin_us, width_us;
 			double value, baseline;
-			char *layer;
+			char *layer, *metric;
 			int n;
 			uint16_t vantage;
 		} sig;
@@ -57,16 +59,6 @@ struct rec {
 			double severity, confidence;
 			uint16_t vantage;
 		} ev;
-		struct {
-			char *event_key, *hook, *what, *payload;
-			int64_t created_us;
-			uint16_t vantage;
-		} alert;
-		struct {
-			int64_t id, next_us;
-			char *error;
-			int state, attempts;
-		} ares;
 	} u;
 };
 
@@ -76,14 +68,13 @@ struct recs {
 	uint64_t bytes; /* estimate: structs plus strings */
 };
 
-enum {
-	ST_OBS, ST_LATEST, ST_BIN, ST_SIGNAL, ST_BGP, ST_EVENT, ST_ALERT, ST_ALERT_RESULT, ST__N
-};
+enum { ST_OBS, ST_LATEST, ST_BIN, ST_SIGNAL, ST_BGP, ST_EVENT, ST__N };
 
 struct store {
 	char *path;
 	sqlite3 *wdb;           /* NULL when read-only */
 	sqlite3 *rdb;
+	sqlite3 *adb;           /* the alert outbox's: loop thread only; NULL when read-only */
 	struct store_options opt;
 	int version;
 	sqlite3_stmt *st[ST__N]; /* on wdb, prepared once */

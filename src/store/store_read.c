@@ -7,6 +7,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/log.h"
@@ -83,27 +84,18 @@ static int entity_row(sqlite3_stmt *s, void *cb, void *ctx)
 		.prefixes_json = text(s, 4),
 		.origin_as_json = text(s, 5),
 		.n_targets = sqlite3_column_int(s, 6),
-		.signals_json = text(s, 7),
-		.signals_bin_us = sqlite3_column_int64(s, 8),
-		.open_events = sqlite3_column_int(s, 9),
+		.open_events = sqlite3_column_int(s, 7),
 	};
 	return ((store_entity_cb)cb)(ctx, &r);
 }
 
 int store_entities(struct store *st, store_entity_cb cb, void *ctx)
 {
-	/* newest value per layer: within the hour before the entity's newest bin */
 	return query(st,
 		     "SELECT e.id, e.name, e.kind, e.description, e.prefixes, e.origin_as, "
 		     " (SELECT count(*) FROM targets t WHERE t.entity_id = e.id AND t.active), "
-		     " (SELECT json_group_object(layer, value) FROM "
-		     "   (SELECT layer, value, max(bin_us) FROM signals s "
-		     "    WHERE s.entity_id = e.id AND s.bin_us >= m.newest - 3600000000 GROUP BY layer)), "
-		     " coalesce(m.newest, 0), "
 		     " (SELECT count(*) FROM events ev WHERE ev.entity_id = e.id AND ev.end_us IS NULL) "
-		     "FROM entities e "
-		     "LEFT JOIN (SELECT entity_id, max(bin_us) AS newest FROM signals GROUP BY entity_id) m "
-		     " ON m.entity_id = e.id ORDER BY e.name",
+		     "FROM entities e ORDER BY e.name",
 		     entity_row, (void *)cb, ctx, "");
 }
 
@@ -170,13 +162,17 @@ int store_latest(struct store *st, int64_t target_id, store_obs_cb cb, void *ctx
 }
 
 int store_observations(struct store *st, int64_t target_id, int64_t from_us, int64_t until_us,
-		       size_t limit, store_obs_cb cb, void *ctx)
+		       size_t limit, unsigned flags, store_obs_cb cb, void *ctx)
 {
 	return query(st,
-		     "SELECT time_us, target_id, vantage, kind, outcome, rtt_ms, detail FROM "
-		     " (SELECT rowid AS r, * FROM obs WHERE target_id = ?1 AND time_us >= ?2 "
-		     "  AND time_us < ?3 ORDER BY time_us DESC, rowid DESC LIMIT ?4) "
-		     "ORDER BY time_us, r",
+		     flags & STORE_NEWEST_FIRST
+			     ? "SELECT time_us, target_id, vantage, kind, outcome, rtt_ms, detail FROM obs "
+			       "WHERE target_id = ?1 AND time_us >= ?2 AND time_us < ?3 "
+			       "ORDER BY time_us DESC, rowid DESC LIMIT ?4"
+			     : "SELECT time_us, target_id, vantage, kind, outcome, rtt_ms, detail FROM "
+			       " (SELECT rowid AS r, * FROM obs WHERE target_id = ?1 AND time_us >= ?2 "
+			       "  AND time_us < ?3 ORDER BY time_us DESC, rowid DESC LIMIT ?4) "
+			       "ORDER BY time_us, r",
 		     obs_row, (void *)cb, ctx, "IIII", target_id, from_us, until_us,
 		     limit ? (int64_t)limit : (int64_t)-1);
 }
@@ -194,7 +190,7 @@ int store_replay(struct store *st, int64_t from_us, int64_t until_us, store_obs_
 struct signal_walk {
 	store_signal_cb cb;
 	void *ctx;
-	const char *layer;
+	const char *layer, *metric;
 	int64_t entity_id, from_us, until_us;
 	size_t points; /* 0: raw bins */
 };
@@ -203,7 +199,9 @@ static int signal_row(sqlite3_stmt *s, void *w_, void *unused)
 {
 	const struct signal_walk *w = w_;
 	struct store_signal_row r = {
+		.entity_id = w->entity_id,
 		.layer = w->layer,
+		.metric = w->metric,
 		.value = real_or_nan(s, 1),
 		.min = real_or_nan(s, 2),
 		.max = real_or_nan(s, 3),
@@ -222,26 +220,27 @@ static int signal_row(sqlite3_stmt *s, void *w_, void *unused)
 	return w->cb(w->ctx, &r);
 }
 
-/* One layer of store_signals: its bins raw, or averaged into w->points spans. */
-static int signal_layer(sqlite3_stmt *layers, void *w_, void *st_)
+/* One (layer, metric) of store_signals: its bins raw, or averaged into w->points spans. */
+static int signal_series(sqlite3_stmt *series, void *w_, void *st_)
 {
 	struct signal_walk w = *(struct signal_walk *)w_;
 	struct store *st = st_;
-	w.layer = text(layers, 0);
-	if (w.points && (uint64_t)sqlite3_column_int64(layers, 1) > w.points)
+	w.layer = text(series, 0);
+	w.metric = text(series, 1);
+	if (w.points && (uint64_t)sqlite3_column_int64(series, 2) > w.points)
 		return query(st,
-			     "SELECT CAST((bin_us - ?2) * 1.0 / (?3 - ?2) * ?5 AS INTEGER) AS b, avg(value), "
+			     "SELECT CAST((bin_us - ?2) * 1.0 / (?3 - ?2) * ?6 AS INTEGER) AS b, avg(value), "
 			     " min(value), max(value), avg(baseline), count(DISTINCT bin_us) FROM signals "
-			     "WHERE entity_id = ?1 AND layer = ?4 AND bin_us >= ?2 AND bin_us < ?3 "
+			     "WHERE entity_id = ?1 AND layer = ?4 AND metric = ?5 AND bin_us >= ?2 AND bin_us < ?3 "
 			     "GROUP BY b ORDER BY b",
-			     signal_row, &w, NULL, "IIItI", w.entity_id, w.from_us, w.until_us, w.layer,
+			     signal_row, &w, NULL, "IIIttI", w.entity_id, w.from_us, w.until_us, w.layer, w.metric,
 			     (int64_t)w.points);
 	w.points = 0;
 	return query(st,
 		     "SELECT bin_us, avg(value), min(value), max(value), avg(baseline), 1, max(width_us) "
-		     "FROM signals WHERE entity_id = ?1 AND layer = ?4 AND bin_us >= ?2 AND bin_us < ?3 "
-		     "GROUP BY bin_us ORDER BY bin_us",
-		     signal_row, &w, NULL, "IIIt", w.entity_id, w.from_us, w.until_us, w.layer);
+		     "FROM signals WHERE entity_id = ?1 AND layer = ?4 AND metric = ?5 AND bin_us >= ?2 "
+		     "AND bin_us < ?3 GROUP BY bin_us ORDER BY bin_us",
+		     signal_row, &w, NULL, "IIItt", w.entity_id, w.from_us, w.until_us, w.layer, w.metric);
 }
 
 int store_signals(struct store *st, int64_t entity_id, const char *layer, int64_t from_us,
@@ -249,12 +248,42 @@ int store_signals(struct store *st, int64_t entity_id, const char *layer, int64_
 {
 	if (until_us <= from_us)
 		return ERR_INVAL;
-	struct signal_walk w = {cb, ctx, NULL, entity_id, from_us, until_us, max_points};
+	struct signal_walk w = {cb, ctx, NULL, NULL, entity_id, from_us, until_us, max_points};
 	return query(st,
-		     "SELECT layer, count(DISTINCT bin_us) FROM signals WHERE entity_id = ?1 "
+		     "SELECT layer, metric, count(DISTINCT bin_us) FROM signals WHERE entity_id = ?1 "
 		     "AND bin_us >= ?2 AND bin_us < ?3 AND (?4 IS NULL OR layer = ?4) "
-		     "GROUP BY layer ORDER BY layer",
-		     signal_layer, &w, st, "IIIt", entity_id, from_us, until_us, layer);
+		     "GROUP BY layer, metric ORDER BY layer, metric",
+		     signal_series, &w, st, "IIIt", entity_id, from_us, until_us, layer);
+}
+
+static int signal_now_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+	struct store_signal_row r = {
+		.entity_id = sqlite3_column_int64(s, 0),
+		.entity = text(s, 1),
+		.layer = text(s, 2),
+		.metric = text(s, 3),
+		.time_us = sqlite3_column_int64(s, 4),
+		.span_us = sqlite3_column_int64(s, 5),
+		.value = real_or_nan(s, 6),
+		.baseline = real_or_nan(s, 7),
+		.bins = 1,
+	};
+	r.min = r.max = r.value;
+	return ((store_signal_cb)cb)(ctx, &r);
+}
+
+int store_signals_now(struct store *st, store_signal_cb cb, void *ctx)
+{
+	/* SQLite: with max(), the bare columns come from the row holding the max */
+	return query(st,
+		     "SELECT s.entity_id, e.name, s.layer, s.metric, max(s.bin_us), s.width_us, s.value, "
+		     " s.baseline FROM entities e "
+		     "JOIN (SELECT entity_id, max(bin_us) AS newest FROM signals GROUP BY entity_id) m "
+		     " ON m.entity_id = e.id "
+		     "JOIN signals s ON s.entity_id = e.id AND s.bin_us >= m.newest - 3600000000 "
+		     "GROUP BY s.entity_id, s.layer, s.metric ORDER BY e.name, s.layer, s.metric",
+		     signal_now_row, (void *)cb, ctx, "");
 }
 
 /* ---- BGP ------------------------------------------------------------------------- */
@@ -286,6 +315,14 @@ int store_bgp(struct store *st, const char *prefix, int64_t from_us, int64_t unt
 		     "SELECT time_us, prefix, vantage, peers_seeing, peers_total, coalesce(origin_as, 0), "
 		     "detail FROM bgp WHERE time_us >= ?1 AND time_us < ?2 ORDER BY time_us, rowid",
 		     bgp_row, (void *)cb, ctx, "II", from_us, until_us);
+}
+
+int store_bgp_now(struct store *st, store_bgp_cb cb, void *ctx)
+{
+	return query(st,
+		     "SELECT max(time_us), prefix, vantage, peers_seeing, peers_total, coalesce(origin_as, 0), "
+		     "detail FROM bgp GROUP BY prefix, vantage ORDER BY prefix, vantage",
+		     bgp_row, (void *)cb, ctx, "");
 }
 
 /* ---- events ---------------------------------------------------------------------- */
@@ -346,6 +383,67 @@ int store_event(struct store *st, int64_t id, const char *key, store_event_cb cb
 	return rc ? rc : f.any ? 0 : ERR_NOTFOUND;
 }
 
+static int step_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+	struct store_step_row r = {
+		.time_us = sqlite3_column_int64(s, 0),
+		.layer = text(s, 1),
+		.target = text(s, 2),
+		.change = text(s, 3),
+		.text = text(s, 4),
+	};
+	return ((store_step_cb)cb)(ctx, &r);
+}
+
+static int exists_row(sqlite3_stmt *s, void *found, void *unused)
+{
+	*(bool *)found = true;
+	return 0;
+}
+
+static int event_exists(struct store *st, int64_t id)
+{
+	bool found = false;
+	int rc = query(st, "SELECT 1 FROM events WHERE id = ?1", exists_row, &found, NULL, "I", id);
+	return rc ? rc : found ? 0 : ERR_NOTFOUND;
+}
+
+int store_event_steps(struct store *st, int64_t id, store_step_cb cb, void *ctx)
+{
+	int rc = event_exists(st, id);
+	if (rc)
+		return rc;
+	return query(st,
+		     "SELECT coalesce(json_extract(j.value, '$.time_us'), 0), "
+		     " json_extract(j.value, '$.layer'), json_extract(j.value, '$.target'), "
+		     " json_extract(j.value, '$.change'), json_extract(j.value, '$.text') "
+		     "FROM events ev, json_each(ev.timeline) j "
+		     "WHERE ev.id = ?1 AND json_type(ev.timeline) = 'array' ORDER BY j.key",
+		     step_row, (void *)cb, ctx, "I", id);
+}
+
+static int string_row(sqlite3_stmt *s, void *cb, void *ctx)
+{
+	return ((store_string_cb)cb)(ctx, text(s, 0));
+}
+
+int store_event_strings(struct store *st, int64_t id, const char *key, store_string_cb cb, void *ctx)
+{
+	char path[64];
+	size_t n = strlen(key);
+	if (n == 0 || n > 40 || strspn(key, "abcdefghijklmnopqrstuvwxyz_") != n)
+		return ERR_INVAL;
+	snprintf(path, sizeof path, "$.%s", key);
+	int rc = event_exists(st, id);
+	if (rc)
+		return rc;
+	return query(st,
+		     "SELECT j.value FROM events ev, json_each(ev.evidence, ?2) j "
+		     "WHERE ev.id = ?1 AND json_valid(ev.evidence) AND json_type(ev.evidence, ?2) = 'array' "
+		     "AND j.type = 'text' ORDER BY j.key",
+		     string_row, (void *)cb, ctx, "It", id, path);
+}
+
 /* ---- alerts ---------------------------------------------------------------------- */
 
 static int alert_row(sqlite3_stmt *s, void *cb, void *ctx)
@@ -353,29 +451,28 @@ static int alert_row(sqlite3_stmt *s, void *cb, void *ctx)
 	const char *state = text(s, 5);
 	struct store_alert_row r = {
 		.id = sqlite3_column_int64(s, 0),
-		.event_key = text(s, 1),
-		.hook = text(s, 2),
-		.what = text(s, 3),
-		.payload_json = text(s, 4),
+		.sink = text(s, 1),
+		.payload_json = text(s, 2),
+		.event_key = text(s, 3),
+		.what = text(s, 4),
 		.state = !strcmp(state, "sent")	    ? STORE_ALERT_SENT
 			 : !strcmp(state, "failed") ? STORE_ALERT_FAILED
 						    : STORE_ALERT_PENDING,
 		.attempts = sqlite3_column_int(s, 6),
 		.next_us = sqlite3_column_int64(s, 7),
 		.created_us = sqlite3_column_int64(s, 8),
-		.sent_us = sqlite3_column_int64(s, 9),
+		.done_us = sqlite3_column_int64(s, 9),
 		.last_error = text(s, 10),
 	};
 	return ((store_alert_cb)cb)(ctx, &r);
 }
 
-int store_alerts_due(struct store *st, int64_t now_us, size_t limit, store_alert_cb cb, void *ctx)
+int store_alerts_pending(struct store *st, store_alert_cb cb, void *ctx)
 {
 	return query(st,
-		     "SELECT id, event_key, hook, what, payload, state, attempts, next_us, created_us, "
-		     "coalesce(sent_us, 0), last_error FROM alerts "
-		     "WHERE state = 'pending' AND next_us <= ?1 ORDER BY next_us, id LIMIT ?2",
-		     alert_row, (void *)cb, ctx, "II", now_us, limit ? (int64_t)limit : (int64_t)-1);
+		     "SELECT id, sink, payload, event_key, what, state, attempts, next_us, created_us, "
+		     "coalesce(done_us, 0), last_error FROM alerts WHERE state = 'pending' ORDER BY id",
+		     alert_row, (void *)cb, ctx, "");
 }
 
 static int count_row(sqlite3_stmt *s, void *count, void *unused)

@@ -45,9 +45,9 @@ static const char *const migrations[] = {
 	"CREATE INDEX target_bins_target ON target_bins(target_id, bin_us);\n"
 	"CREATE INDEX target_bins_time ON target_bins(bin_us);\n"
 	"CREATE TABLE signals(entity_id INTEGER NOT NULL REFERENCES entities(id), layer TEXT NOT NULL,\n"
-	"  vantage INTEGER NOT NULL, bin_us INTEGER NOT NULL, width_us INTEGER NOT NULL,\n"
-	"  value REAL NOT NULL, baseline REAL, n INTEGER NOT NULL,\n"
-	"  PRIMARY KEY (entity_id, layer, vantage, bin_us)) WITHOUT ROWID;\n"
+	"  metric TEXT NOT NULL, vantage INTEGER NOT NULL, bin_us INTEGER NOT NULL,\n"
+	"  width_us INTEGER NOT NULL, value REAL, baseline REAL, n INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (entity_id, layer, metric, vantage, bin_us)) WITHOUT ROWID;\n"
 	"CREATE INDEX signals_entity_time ON signals(entity_id, bin_us);\n"
 	"CREATE INDEX signals_time ON signals(bin_us);\n"
 	"CREATE TABLE bgp(time_us INTEGER NOT NULL, prefix TEXT NOT NULL, vantage INTEGER NOT NULL,\n"
@@ -66,13 +66,13 @@ static const char *const migrations[] = {
 	"CREATE INDEX events_start ON events(start_us);\n"
 	"CREATE INDEX events_end ON events(end_us);\n"
 	"CREATE INDEX events_entity ON events(entity_id, start_us);\n"
-	"CREATE TABLE alerts(id INTEGER PRIMARY KEY, event_key TEXT NOT NULL, hook TEXT NOT NULL,\n"
-	"  what TEXT NOT NULL CHECK (what IN ('open', 'update', 'close')),\n"
+	"CREATE TABLE alerts(id INTEGER PRIMARY KEY AUTOINCREMENT, sink TEXT NOT NULL, event_key TEXT,\n"
+	"  what TEXT CHECK (what IS NULL OR what IN ('open', 'update', 'close')),\n"
 	"  payload TEXT NOT NULL CHECK (json_valid(payload)), vantage INTEGER NOT NULL,\n"
 	"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'failed')),\n"
 	"  attempts INTEGER NOT NULL DEFAULT 0, next_us INTEGER NOT NULL, created_us INTEGER NOT NULL,\n"
-	"  sent_us INTEGER, last_error TEXT);\n"
-	"CREATE INDEX alerts_due ON alerts(state, next_us);\n",
+	"  done_us INTEGER, last_error TEXT);\n"
+	"CREATE INDEX alerts_state ON alerts(state, id);\n",
 
 	/* 2: retention. Raw observations past raw_retention are folded into
 	 * per-bin aggregates, one row per outcome, so merging late rows into

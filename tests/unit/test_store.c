@@ -3,6 +3,7 @@
  * SIGKILL in the middle of a flush. Files live in a fresh /tmp folder. */
 #include <inttypes.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -280,16 +281,22 @@ TEST(test_observations)
 	CHECK_INT(store_flush(f.st), 0); /* empty: nothing to do */
 
 	struct collect c = {0};
-	CHECK_INT(store_observations(f.st, f.t1, 0, INT64_MAX, 0, collect_obs, &c), 0);
+	CHECK_INT(store_observations(f.st, f.t1, 0, INT64_MAX, 0, 0, collect_obs, &c), 0);
 	CHECK_INT(c.n, 11);
 	for (int i = 1; i < 11 && i < c.n; i++)
 		CHECK(c.time[i] >= c.time[i - 1]);
 	CHECK(isnan(c.rtt[10])); /* the timeout has no RTT */
 	memset(&c, 0, sizeof c);
-	CHECK_INT(store_observations(f.st, f.t1, 1002, 1006, 2, collect_obs, &c), 0); /* the newest two */
+	CHECK_INT(store_observations(f.st, f.t1, 1002, 1006, 2, 0, collect_obs, &c), 0); /* the newest two */
 	CHECK_INT(c.n, 2);
 	CHECK_INT(c.time[0], 1004);
 	CHECK_INT(c.time[1], 1005);
+	memset(&c, 0, sizeof c);
+	CHECK_INT(store_observations(f.st, f.t1, 1002, 1006, 3, STORE_NEWEST_FIRST, collect_obs, &c), 0);
+	CHECK_INT(c.n, 3);
+	CHECK_INT(c.time[0], 1005);
+	CHECK_INT(c.time[1], 1004);
+	CHECK_INT(c.time[2], 1003);
 
 	memset(&c, 0, sizeof c);
 	CHECK_INT(store_replay(f.st, 1003, 1005, collect_obs, &c), 0);
@@ -400,7 +407,7 @@ TEST(test_bad_record_does_not_block_batch)
 
 struct sig_rows {
 	int n;
-	char layer[8][16];
+	char layer[8][16], metric[8][16], entity[8][16];
 	int64_t time[8];
 	double value[8], min[8], max[8];
 	int bins[8];
@@ -411,6 +418,8 @@ static int collect_signals(void *ctx, const struct store_signal_row *r)
 	struct sig_rows *c = ctx;
 	if (c->n < 8) {
 		snprintf(c->layer[c->n], sizeof c->layer[0], "%s", r->layer);
+		snprintf(c->metric[c->n], sizeof c->metric[0], "%s", r->metric);
+		snprintf(c->entity[c->n], sizeof c->entity[0], "%s", r->entity ? r->entity : "-");
 		c->time[c->n] = r->time_us;
 		c->value[c->n] = r->value;
 		c->min[c->n] = r->min;
@@ -442,6 +451,7 @@ TEST(test_signals_downsampled)
 	CHECK_INT(c.n, 4);
 	for (int i = 0; i < 4 && i < c.n; i++) {
 		CHECK_STR(c.layer[i], "web");
+		CHECK_STR(c.metric[i], "up"); /* the default metric */
 		CHECK_INT(c.time[i], i * 250 * USEC_PER_SEC);
 		CHECK_NEAR(c.value[i], 4.5, 1e-9); /* 25 full cycles of 0..9 per point */
 		CHECK_NEAR(c.min[i], 0, 1e-9);
@@ -463,22 +473,25 @@ TEST(test_signals_downsampled)
 static int print_entity(void *ctx, const struct store_entity_row *r)
 {
 	struct buf *b = ctx;
-	buf_printf(b, "%s %s %d %s %d", r->name, r->kind, r->n_targets, r->signals_json ? r->signals_json : "-",
-		   r->open_events);
+	buf_printf(b, "%s %s %d %s %d;", r->name, r->kind, r->n_targets, r->prefixes_json, r->open_events);
 	return 0;
 }
 
-TEST(test_entities_status)
+TEST(test_entities_and_signals_now)
 {
 	struct fixture f;
 	if (!fixture(&f, &manual))
 		return;
-	struct store_signal s = {.entity_id = f.e, .layer = "web", .bin_us = 0, .width_us = 1, .value = 1, .n = 1};
+	struct store_signal s = {.entity_id = f.e, .layer = "web", .bin_us = 0, .width_us = 30, .value = 1, .n = 1};
 	store_queue_signal(f.st, &s);
 	s.bin_us = 60;
 	s.value = 0.5;
 	store_queue_signal(f.st, &s);
+	s.metric = "rtt_ms";
+	s.value = 250;
+	store_queue_signal(f.st, &s);
 	s.layer = "dns";
+	s.metric = NULL;
 	s.value = 0;
 	s.bin_us = 30;
 	store_queue_signal(f.st, &s);
@@ -487,7 +500,78 @@ TEST(test_entities_status)
 	CHECK_INT(store_flush(f.st), 0);
 	struct buf out = {0};
 	CHECK_INT(store_entities(f.st, print_entity, &out), 0);
-	CHECK_STR(out.p, "lab country 2 {\"dns\":0.0,\"web\":0.5} 1");
+	CHECK_STR(out.p, "lab country 2 [\"198.51.100.0/24\"] 1;");
+	buf_free(&out);
+	struct sig_rows c = {0};
+	CHECK_INT(store_signals_now(f.st, collect_signals, &c), 0);
+	CHECK_INT(c.n, 3);
+	CHECK_STR(c.entity[0], "lab");
+	CHECK_STR(c.layer[0], "dns");
+	CHECK_NEAR(c.value[0], 0, 1e-9);
+	CHECK_INT(c.time[0], 30);
+	CHECK_STR(c.layer[1], "web");
+	CHECK_STR(c.metric[1], "rtt_ms");
+	CHECK_NEAR(c.value[1], 250, 1e-9);
+	CHECK_STR(c.metric[2], "up");
+	CHECK_NEAR(c.value[2], 0.5, 1e-9); /* the newest web/up bin, not the first */
+	CHECK_INT(c.time[2], 60);
+	store_close(f.st);
+}
+
+static int collect_steps(void *ctx, const struct store_step_row *r)
+{
+	struct buf *b = ctx;
+	buf_printf(b, "%lld %s %s %s %s;", (long long)r->time_us, r->layer ? r->layer : "-",
+		   r->target ? r->target : "-", r->change ? r->change : "-", r->text ? r->text : "-");
+	return 0;
+}
+
+static int collect_strings(void *ctx, const char *v)
+{
+	buf_printf(ctx, "%s|", v);
+	return 0;
+}
+
+TEST(test_event_timeline_and_evidence)
+{
+	struct fixture f;
+	if (!fixture(&f, &manual))
+		return;
+	struct store_event ev = {
+		.key = "e1", .entity_id = f.e, .cause = "cascade", .start_us = 100, .updated_us = 100,
+		.timeline_json = "[{\"time_us\":100,\"layer\":\"rtt\",\"change\":\"rtt-rise\"},"
+				 "{\"time_us\":160,\"layer\":\"web\",\"target\":\"www\",\"change\":\"down\","
+				 "\"text\":\"web servers stopped answering\"},"
+				 "{\"time_us\":190,\"layer\":\"bgp\",\"change\":\"withdrawn\",\"extra\":[1,2]}]",
+		.evidence_json = "{\"summary\":\"a cascade\",\"layers_failed\":[\"rtt\",\"web\",\"bgp\"],"
+				 "\"evidence\":[\"RTT rose 2 rounds before the first failure\"],\"n\":3}"};
+	store_queue_event(f.st, &ev);
+	struct store_event plain = {.key = "e2", .entity_id = f.e, .cause = "dns", .start_us = 5, .updated_us = 5,
+				    .timeline_json = "{\"not\":\"an array\"}"};
+	store_queue_event(f.st, &plain);
+	CHECK_INT(store_flush(f.st), 0);
+	struct buf out = {0};
+	CHECK_INT(store_event_steps(f.st, 1, collect_steps, &out), 0);
+	CHECK_STR(out.p, "100 rtt - rtt-rise -;160 web www down web servers stopped answering;"
+			 "190 bgp - withdrawn -;");
+	buf_reset(&out);
+	CHECK_INT(store_event_strings(f.st, 1, "layers_failed", collect_strings, &out), 0);
+	CHECK_STR(out.p, "rtt|web|bgp|");
+	buf_reset(&out);
+	CHECK_INT(store_event_strings(f.st, 1, "evidence", collect_strings, &out), 0);
+	CHECK_STR(out.p, "RTT rose 2 rounds before the first failure|");
+	buf_reset(&out);
+	CHECK_INT(store_event_strings(f.st, 1, "layers_recovered", collect_strings, &out), 0); /* absent */
+	CHECK(out.len == 0);
+	CHECK_INT(store_event_strings(f.st, 1, "n", collect_strings, &out), 0); /* not an array */
+	CHECK(out.len == 0);
+	CHECK_INT(store_event_strings(f.st, 1, "x') OR 1=1 --", collect_strings, &out), ERR_INVAL);
+	CHECK_INT(store_event_steps(f.st, 2, collect_steps, &out), 0); /* not an array: nothing */
+	CHECK(out.len == 0);
+	CHECK_INT(store_event_strings(f.st, 2, "evidence", collect_strings, &out), 0); /* no evidence */
+	CHECK(out.len == 0);
+	CHECK_INT(store_event_steps(f.st, 42, collect_steps, &out), ERR_NOTFOUND);
+	CHECK_INT(store_event_strings(f.st, 42, "evidence", collect_strings, &out), ERR_NOTFOUND);
 	buf_free(&out);
 	store_close(f.st);
 }
@@ -495,7 +579,8 @@ TEST(test_entities_status)
 static int collect_alerts(void *ctx, const struct store_alert_row *r)
 {
 	struct buf *b = ctx;
-	buf_printf(b, "%lld %s %s %s %d;", (long long)r->id, r->event_key, r->hook, r->what, r->attempts);
+	buf_printf(b, "%lld %s %s %s %d %lld;", (long long)r->id, r->sink, r->event_key ? r->event_key : "-",
+		   r->what ? r->what : "-", r->attempts, (long long)r->next_us);
 	return 0;
 }
 
@@ -507,18 +592,92 @@ static int collect_bgp(void *ctx, const struct store_bgp_row *r)
 	return 0;
 }
 
-TEST(test_alert_outbox_and_bgp)
+static void *run_flush(void *st)
+{
+	store_flush_run(st);
+	return NULL;
+}
+
+/* The outbox is synchronous: on disk when the call returns, also while a
+ * flush is being written by another thread. */
+TEST(test_alert_outbox)
+{
+	struct fixture f;
+	if (!fixture(&f, &manual))
+		return;
+	struct store_alert a = {.sink = "webhook:chat", .payload_json = "{\"cause\":\"cascade\"}",
+				.event_key = "lab-1", .what = "open", .created_us = 100};
+	int64_t id1 = 0, id2 = 0, id3 = 0;
+	CHECK_INT(store_alert_enqueue(f.st, &a, &id1), 0);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM alerts"), 1); /* no flush needed */
+	/* a big batch being written on another thread meanwhile */
+	for (int i = 0; i < 50000; i++) {
+		struct store_obs o = {.time_us = i, .target_id = f.t1, .kind = PROBE_ICMP, .rtt_ms = 1};
+		store_queue_obs(f.st, &o);
+	}
+	CHECK_INT(store_flush_begin(f.st), 1);
+	pthread_t th;
+	CHECK_INT(pthread_create(&th, NULL, run_flush, f.st), 0);
+	a.sink = "exec:pager";
+	a.event_key = NULL;
+	a.what = NULL;
+	a.created_us = 200;
+	CHECK_INT(store_alert_enqueue(f.st, &a, &id2), 0);
+	pthread_join(th, NULL);
+	CHECK_INT(store_flush_end(f.st), 0);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM obs"), 50000);
+	CHECK(id2 > id1);
+	a.sink = "webhook:chat";
+	a.what = "close";
+	CHECK_INT(store_alert_enqueue(f.st, &a, &id3), 0);
+	CHECK(id3 > id2);
+	struct buf out = {0};
+	CHECK_INT(store_alerts_pending(f.st, collect_alerts, &out), 0);
+	char want[256];
+	snprintf(want, sizeof want, "%lld webhook:chat lab-1 open 0 100;%lld exec:pager - - 0 200;"
+				    "%lld webhook:chat - close 0 200;", (long long)id1, (long long)id2, (long long)id3);
+	CHECK_STR(out.p, want);
+	CHECK_INT(store_alert_reschedule(f.st, id1, 1, 5000, "connection refused"), 0);
+	CHECK_INT(store_alert_finish(f.st, id2, STORE_ALERT_SENT, 300), 0);
+	CHECK_INT(store_alert_finish(f.st, id3, STORE_ALERT_FAILED, 400), 0);
+	CHECK_INT(store_alert_finish(f.st, id3, STORE_ALERT_SENT, 500), ERR_NOTFOUND); /* not pending now */
+	CHECK_INT(store_alert_reschedule(f.st, 999, 1, 1, "x"), ERR_NOTFOUND);
+	CHECK_INT(store_alert_finish(f.st, id1, STORE_ALERT_PENDING, 1), ERR_INVAL);
+	buf_reset(&out);
+	CHECK_INT(store_alerts_pending(f.st, collect_alerts, &out), 0);
+	snprintf(want, sizeof want, "%lld webhook:chat lab-1 open 1 5000;", (long long)id1);
+	CHECK_STR(out.p, want);
+	CHECK_INT(count_rows(f.path, "SELECT count(*) FROM alerts WHERE last_error = 'connection refused'"), 1);
+	int64_t n = -1;
+	CHECK_INT(store_alert_count(f.st, STORE_ALERT_SENT, &n), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_alert_count(f.st, STORE_ALERT_FAILED, &n), 0);
+	CHECK_INT(n, 1);
+	CHECK_INT(store_alert_count(f.st, STORE_ALERT_PENDING, &n), 0);
+	CHECK_INT(n, 1);
+	struct store_alert bad = {.sink = "webhook:chat", .payload_json = "{not json", .created_us = 1};
+	int64_t idb;
+	CHECK(store_alert_enqueue(f.st, &bad, &idb) < 0);
+	CHECK(strstr(store_errmsg(f.st), "alert outbox") != NULL);
+	buf_free(&out);
+	store_close(f.st);
+	/* a restart finds what is pending */
+	struct store *again = open_or_fail(f.path, &manual);
+	if (!again)
+		return;
+	struct buf out2 = {0};
+	CHECK_INT(store_alerts_pending(again, collect_alerts, &out2), 0);
+	CHECK_STR(out2.p, want);
+	buf_free(&out2);
+	store_close(again);
+}
+
+TEST(test_bgp_samples)
 {
 	const char *path = new_path();
 	struct store *st = open_or_fail(path, &manual);
 	if (!st)
 		return;
-	struct store_alert a = {.event_key = "lab-1", .hook = "hook", .what = "open",
-				.payload_json = "{\"cause\":\"cascade\"}", .created_us = 100};
-	store_queue_alert(st, &a);
-	a.what = "close";
-	a.created_us = 500;
-	store_queue_alert(st, &a);
 	struct store_bgp_sample g = {.time_us = 10, .peers_seeing = 2, .peers_total = 3, .origin_as = 64510};
 	CHECK_INT(prefix_parse("198.51.100.0/24", &g.prefix), 0);
 	store_queue_bgp(st, &g);
@@ -526,33 +685,19 @@ TEST(test_alert_outbox_and_bgp)
 	g.peers_seeing = 0;
 	g.origin_as = 0;
 	store_queue_bgp(st, &g);
+	CHECK_INT(prefix_parse("2001:db8:100::/48", &g.prefix), 0);
+	g.time_us = 15;
+	g.peers_seeing = 3;
+	store_queue_bgp(st, &g);
 	CHECK_INT(store_flush(st), 0);
 	struct buf out = {0};
-	CHECK_INT(store_alerts_due(st, 200, 10, collect_alerts, &out), 0);
-	CHECK_STR(out.p, "1 lab-1 hook open 0;");
-	store_queue_alert_result(st, 1, STORE_ALERT_PENDING, 1, 300, "connection refused");
-	CHECK_INT(store_flush(st), 0);
-	buf_reset(&out);
-	CHECK_INT(store_alerts_due(st, 200, 10, collect_alerts, &out), 0);
-	CHECK(out.len == 0); /* backed off to 300 */
-	CHECK_INT(store_alerts_due(st, 1000, 10, collect_alerts, &out), 0);
-	CHECK_STR(out.p, "1 lab-1 hook open 1;2 lab-1 hook close 0;");
-	store_queue_alert_result(st, 1, STORE_ALERT_SENT, 2, 0, NULL);
-	store_queue_alert_result(st, 2, STORE_ALERT_FAILED, 8, 0, "gave up");
-	CHECK_INT(store_flush(st), 0);
-	int64_t n = -1;
-	CHECK_INT(store_alert_count(st, STORE_ALERT_SENT, &n), 0);
-	CHECK_INT(n, 1);
-	CHECK_INT(store_alert_count(st, STORE_ALERT_FAILED, &n), 0);
-	CHECK_INT(n, 1);
-	CHECK_INT(store_alert_count(st, STORE_ALERT_PENDING, &n), 0);
-	CHECK_INT(n, 0);
-	buf_reset(&out);
 	CHECK_INT(store_bgp(st, "198.51.100.0/24", 0, 100, collect_bgp, &out), 0);
 	CHECK_STR(out.p, "10 198.51.100.0/24 2/3 64510;20 198.51.100.0/24 0/3 0;");
 	buf_reset(&out);
 	CHECK_INT(store_bgp(st, "203.0.113.0/24", 0, 100, collect_bgp, &out), 0);
 	CHECK(out.len == 0);
+	CHECK_INT(store_bgp_now(st, collect_bgp, &out), 0);
+	CHECK_STR(out.p, "20 198.51.100.0/24 0/3 0;15 2001:db8:100::/48 3/3 0;");
 	buf_free(&out);
 	store_close(st);
 }
@@ -994,8 +1139,10 @@ int main(void)
 	RUN(test_events);
 	RUN(test_bad_record_does_not_block_batch);
 	RUN(test_signals_downsampled);
-	RUN(test_entities_status);
-	RUN(test_alert_outbox_and_bgp);
+	RUN(test_entities_and_signals_now);
+	RUN(test_event_timeline_and_evidence);
+	RUN(test_alert_outbox);
+	RUN(test_bgp_samples);
 	RUN(test_meta_and_readonly);
 	RUN(test_disk_full);
 	RUN(test_queue_bound);
