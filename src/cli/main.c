@@ -11,6 +11,7 @@ static const struct cli_command commands[] = {
 	{"version", cmd_version, "print the version"},
 	{"check-config", cmd_check_config, "check a watchlist file and list every error"},
 	{"watchlist", cmd_watchlist, "list the built-in watchlists, or print one as YAML"},
+	{"probe", cmd_probe_app, "probe a target once (or N times): --http, --dns, --smtp"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

@@ -1,5 +1,7 @@
 #include "probe/result.h"
 
+#include <errno.h>
+
 void probe_result_json(struct buf *b, const struct probe_result *r)
 {
 	buf_puts(b, "{\"target\":");
@@ -32,4 +34,25 @@ void probe_result_text(struct buf *b, const struct probe_result *r)
 	if (r->message)
 		buf_printf(b, "  %s", r->message);
 	buf_putc(b, '\n');
+}
+
+int probe_outcome_from_errno(int errnum)
+{
+	switch (errnum) {
+	case ECONNREFUSED:
+		return OUTCOME_REFUSED;
+	case EHOSTUNREACH:
+	case EHOSTDOWN:
+		return OUTCOME_HOST_UNREACH;
+	case ENETUNREACH:
+	case ENETDOWN:
+		return OUTCOME_NET_UNREACH;
+	case ETIMEDOUT:
+		return OUTCOME_TIMEOUT;
+	case EACCES:
+	case EPERM:
+		return OUTCOME_ADMIN_PROHIB;
+	default:
+		return OUTCOME_LOCAL_ERROR;
+	}
 }
