@@ -23,19 +23,14 @@
 
 /* ---- errors -------------------------------------------------------------- */
 
-void store_set_error(struct store *st, sqlite3 *db, const char *fmt, ...)
+/* Formats a message into dst (sizeof st->errmsg bytes), with db's own message
+ * and a hint for the usual causes appended when db is set. */
+static void format_error(char *dst, size_t cap, sqlite3 *db, const char *fmt, va_list ap)
 {
-	/* err_dst is errmsg, or batch_err while a flush is in flight (the worker's) */
-	char *dst = st->err_dst ? st->err_dst : st->errmsg;
-	size_t cap = sizeof st->errmsg;
-	va_list ap;
-	va_start(ap, fmt);
 	int n = vsnprintf(dst, cap, fmt, ap);
-	va_end(ap);
 	if (db && n >= 0 && (size_t)n < cap) {
-		int code = sqlite3_extended_errcode(db);
 		const char *hint = "";
-		switch (code & 0xff) {
+		switch (sqlite3_extended_errcode(db) & 0xff) {
 		case SQLITE_FULL:
 			hint = " (is the disk full?)";
 			break;
@@ -49,6 +44,25 @@ void store_set_error(struct store *st, sqlite3 *db, const char *fmt, ...)
 		}
 		snprintf(dst + n, cap - (size_t)n, ": %s%s", sqlite3_errmsg(db), hint);
 	}
+}
+
+/* Into errmsg itself: for code on the loop thread that may run during a flush. */
+static void set_errmsg(struct store *st, sqlite3 *db, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_errmsg(struct store *st, sqlite3 *db, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	format_error(st->errmsg, sizeof st->errmsg, db, fmt, ap);
+	va_end(ap);
+}
+
+void store_set_error(struct store *st, sqlite3 *db, const char *fmt, ...)
+{
+	/* err_dst is errmsg, or batch_err while a flush is in flight (the worker's) */
+	va_list ap;
+	va_start(ap, fmt);
+	format_error(st->err_dst ? st->err_dst : st->errmsg, sizeof st->errmsg, db, fmt, ap);
+	va_end(ap);
 }
 
 int store_err_from_sqlite(int rc)
@@ -443,30 +457,39 @@ int store_bind(sqlite3_stmt *s, const char *fmt, va_list ap)
 	return SQLITE_OK;
 }
 
-/* Runs one statement on the writer, binding ?1.. by fmt (see store_bind);
- * if it returns a row and rowid_out is set, stores its first column there. */
-static int write_sql(struct store *st, const char *sql, int64_t *rowid_out, const char *fmt, ...)
+/* Runs one statement on db (wdb for setup writes, adb for the outbox: both
+ * on the loop thread while no flush is in flight, or adb any time), binding
+ * ?1.. by fmt (see store_bind). Errors are written to errmsg, which the loop
+ * thread owns (a flush in flight writes batch_err). If the statement returns a
+ * row and rowid_out is set, its first column goes there; otherwise a
+ * statement that changed nothing returns ERR_NOTFOUND when must_change. */
+static int run_sql(struct store *st, sqlite3 *db, bool must_change, int64_t *rowid_out, const char *sql,
+		   const char *fmt, va_list ap)
 {
 	sqlite3_stmt *s = NULL;
-	va_list ap;
-	int rc = sqlite3_prepare_v2(st->wdb, sql, -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		va_start(ap, fmt);
+	int rc = sqlite3_prepare_v2(db, sql, -1, &s, NULL);
+	if (rc == SQLITE_OK)
 		rc = store_bind(s, fmt, ap);
-		va_end(ap);
-	}
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW && rowid_out)
 			*rowid_out = sqlite3_column_int64(s, 0);
 	}
+	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		store_set_error(st, st->wdb, "%s", st->path);
-		sqlite3_finalize(s);
+		set_errmsg(st, db, db == st->adb ? "alert outbox in %s" : "%s", st->path);
 		return store_err_from_sqlite(rc) ? store_err_from_sqlite(rc) : ERR_DB;
 	}
-	sqlite3_finalize(s);
-	return 0;
+	return must_change && !rowid_out && sqlite3_changes(db) == 0 ? ERR_NOTFOUND : 0;
+}
+
+static int write_sql(struct store *st, const char *sql, int64_t *rowid_out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = run_sql(st, st->wdb, false, rowid_out, sql, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 static int put_vantage(struct store *st, uint16_t id, const char *name)
@@ -1181,39 +1204,17 @@ int store_maintain(struct store *st, int64_t now_us, size_t max_rows)
 
 /* ---- the alert outbox (synchronous) ------------------------------------------ */
 
-/* Runs one statement on the outbox's connection. Errors go to errmsg directly:
- * these run on the loop thread, which owns errmsg even while a flush is in
- * flight (the worker writes batch_err then). */
 static int alert_sql(struct store *st, const char *sql, int64_t *rowid_out, const char *fmt, ...)
 {
 	if (!st->adb) {
 		snprintf(st->errmsg, sizeof st->errmsg, "%s is open read-only", st->path);
 		return ERR_PERM;
 	}
-	sqlite3_stmt *s = NULL;
 	va_list ap;
-	int rc = sqlite3_prepare_v2(st->adb, sql, -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		va_start(ap, fmt);
-		rc = store_bind(s, fmt, ap);
-		va_end(ap);
-	}
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW && rowid_out)
-			*rowid_out = sqlite3_column_int64(s, 0);
-	}
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-		char *saved = st->err_dst;
-		st->err_dst = st->errmsg;
-		store_set_error(st, st->adb, "alert outbox in %s", st->path);
-		st->err_dst = saved;
-		sqlite3_finalize(s);
-		return store_err_from_sqlite(rc) ? store_err_from_sqlite(rc) : ERR_DB;
-	}
-	bool changed = sqlite3_changes(st->adb) > 0;
-	sqlite3_finalize(s);
-	return changed || rowid_out ? 0 : ERR_NOTFOUND;
+	va_start(ap, fmt);
+	int rc = run_sql(st, st->adb, true, rowid_out, sql, fmt, ap);
+	va_end(ap);
+	return rc;
 }
 
 int store_alert_enqueue(struct store *st, const struct store_alert *a, int64_t *id)
