@@ -9,7 +9,7 @@
 
 BUILD ?= build
 CC ?= gcc
-PKGS := libuv libcurl ldns yaml-0.1 sqlite3 zlib libssl libcrypto
+PKGS := libuv libcurl ldns yaml-0.1 sqlite3 zlib libssl libcrypto libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lbz2 -lm
 
@@ -22,6 +22,13 @@ LDFLAGS := $(SAN) $(EXTRA_LDFLAGS)
 
 SRCS := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+# Data built into the binary: each src/**/*.yaml becomes an object holding its
+# bytes between the symbols embed_NAME and embed_NAME_end (see scripts/embed).
+EMBEDS := $(shell find src -name '*.yaml' ! -path 'src/serve/assets/*' | sort)
+OBJS += $(EMBEDS:%=$(BUILD)/obj/%.o)
+# The dashboard's files, embedded at build time (src/serve/assets.h).
+ASSETS := $(shell find src/serve/assets -type f 2>/dev/null | LC_ALL=C sort)
+OBJS += $(BUILD)/obj/gen/assets.o
 LIB := $(BUILD)/libblackout.a
 BIN := $(BUILD)/blackout
 
@@ -43,6 +50,18 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.yaml.o: %.yaml scripts/embed
+	@mkdir -p $(dir $@)
+	scripts/embed $< | $(CC) -c -x assembler -o $@ -
+
+$(BUILD)/gen/assets.c: $(ASSETS) scripts/embed-assets
+	@mkdir -p $(dir $@)
+	scripts/embed-assets src/serve/assets $(ASSETS) >$@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/assets.o: $(BUILD)/gen/assets.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(OBJS)
 	@mkdir -p $(dir $@)

@@ -18,5 +18,13 @@ struct cli_command {
 };
 
 int cmd_version(int argc, char **argv);
+/* `probe --icmp/--tcp` (cmd_probe.c); it hands --http/--dns/--smtp to cmd_probe_app. */
+int cmd_probe(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+int cmd_watchlist(int argc, char **argv);
+/* `probe --http/--dns/--smtp`: the application probes (cmd_probe_app.c). */
+int cmd_probe_app(int argc, char **argv);
+int cmd_mrt(int argc, char **argv);
+int cmd_bgp(int argc, char **argv);
 
 #endif

@@ -27,6 +27,20 @@ int addr_parse(const char *s, struct addr *out)
 
 char *addr_format(const struct addr *a, char *buf, size_t n)
 {
+	if (a->family == AF_INET && n >= 16) {
+		/* dotted quad without sprintf (glibc's inet_ntop uses it): scans print many */
+		char *p = buf;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->bytes[i];
+			if (v >= 100)
+				*p++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*p++ = (char)('0' + v / 10 % 10);
+			*p++ = (char)('0' + v % 10);
+			*p++ = i < 3 ? '.' : '\0';
+		}
+		return buf;
+	}
 	if (!inet_ntop(a->family == AF_INET ? AF_INET : AF_INET6, a->bytes, buf, (socklen_t)n))
 		snprintf(buf, n, "?");
 	return buf;
@@ -84,6 +98,57 @@ int addr_from_sockaddr(const struct sockaddr *sa, struct addr *out, uint16_t *po
 		return 0;
 	}
 	return ERR_UNSUPPORTED;
+}
+
+static int port_parse(const char *s, uint16_t *port)
+{
+	if (*s < '0' || *s > '9' || strlen(s) > 5)
+		return ERR_PARSE;
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+	if (*end || v == 0 || v > 65535)
+		return ERR_PARSE;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int addr_port_parse(const char *s, uint16_t default_port, struct addr *out, uint16_t *port)
+{
+	char tmp[ADDR_STRLEN];
+	const char *a = s, *p = NULL;
+	size_t alen;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+		if (!close || (close[1] && close[1] != ':'))
+			return ERR_PARSE;
+		a = s + 1;
+		alen = (size_t)(close - a);
+		p = close[1] ? close + 2 : NULL;
+	} else {
+		const char *colon = strchr(s, ':');
+		if (colon && strchr(colon + 1, ':'))
+			colon = NULL; /* two colons or more: a bare IPv6 address */
+		alen = colon ? (size_t)(colon - s) : strlen(s);
+		p = colon ? colon + 1 : NULL;
+	}
+	if (alen == 0 || alen >= sizeof tmp)
+		return ERR_PARSE;
+	memcpy(tmp, a, alen);
+	tmp[alen] = '\0';
+	if (addr_parse(tmp, out))
+		return ERR_PARSE;
+	if (*s == '[' && out->family != AF_INET6)
+		return ERR_PARSE;
+	*port = default_port;
+	return p ? port_parse(p, port) : 0;
+}
+
+char *addr_port_format(const struct addr *a, uint16_t port, char *buf, size_t n)
+{
+	char t[ADDR_STRLEN];
+	addr_format(a, t, sizeof t);
+	snprintf(buf, n, a->family == AF_INET6 ? "[%s]:%u" : "%s:%u", t, port);
+	return buf;
 }
 
 int prefix_parse(const char *s, struct prefix *out)

@@ -39,6 +39,15 @@ bool addr_is_loopback(const struct addr *a);
 socklen_t addr_to_sockaddr(const struct addr *a, uint16_t port, struct sockaddr_storage *ss);
 int addr_from_sockaddr(const struct sockaddr *sa, struct addr *out, uint16_t *port) MUSTCHECK;
 
+/* "ADDR", "ADDR:PORT", "[V6ADDR]", "[V6ADDR]:PORT" or a bare IPv6 address
+ * ("::1", which then has no port); *port gets default_port when none is given.
+ * Ports are 1..65535. Returns 0 or ERR_PARSE. */
+int addr_port_parse(const char *s, uint16_t default_port, struct addr *out,
+		    uint16_t *port) MUSTCHECK;
+/* Writes "ADDR:PORT" or "[V6ADDR]:PORT" into buf (ADDR_PORT_STRLEN bytes); returns buf. */
+char *addr_port_format(const struct addr *a, uint16_t port, char *buf, size_t n);
+#define ADDR_PORT_STRLEN (ADDR_STRLEN + 8)
+
 /* "ADDR/LEN", or a bare address (a host prefix, /32 or /128). */
 int prefix_parse(const char *s, struct prefix *out) MUSTCHECK;
 char *prefix_format(const struct prefix *p, char *buf, size_t n);

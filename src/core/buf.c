@@ -89,9 +89,9 @@ char *buf_take(struct buf *b)
 	return p;
 }
 
-/* Length of the valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t utf8_seq_len(const void *p, size_t n)
 {
+	const unsigned char *s = p;
 	unsigned c = s[0];
 	size_t len;
 	uint32_t cp;
@@ -141,7 +141,7 @@ void json_strn(struct buf *b, const char *s, size_t n)
 			buf_putc(b, (char)c);
 			i++;
 		} else {
-			size_t l = utf8_len(u + i, n - i);
+			size_t l = utf8_seq_len(u + i, n - i);
 			if (l == 0) {
 				buf_puts(b, "\\ufffd");
 				i++;

@@ -33,6 +33,9 @@ char *buf_take(struct buf *b);
  * JSON whatever a remote server sent. s == NULL appends null. */
 void json_str(struct buf *b, const char *s);
 void json_strn(struct buf *b, const char *s, size_t n);
+/* Length of the valid UTF-8 sequence at p (n > 0 bytes available), or 0 when
+ * the bytes there are not valid UTF-8 (overlong, surrogate, truncated...). */
+size_t utf8_seq_len(const void *p, size_t n);
 /* Appends a number, or null for NaN/infinity. */
 void json_num(struct buf *b, double v);
 

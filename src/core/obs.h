@@ -36,7 +36,8 @@
 	X(OUTCOME_TOO_LARGE, "too-large", "the answer exceeded the size limit")           \
 	X(OUTCOME_SMTP_REJECT, "smtp-rejected", "the mail server refused service (5xx)")  \
 	X(OUTCOME_PROTOCOL, "protocol-error", "the server broke the protocol")            \
-	X(OUTCOME_PROHIBITED, "prohibited", "the monitor refused to probe this address")
+	X(OUTCOME_PROHIBITED, "prohibited", "the monitor refused to probe this address")  \
+	X(OUTCOME_SMTP_TEMPFAIL, "smtp-tempfail", "the mail server deferred service (4xx)")
 
 enum outcome {
 #define X(name, code, text) name,

@@ -30,4 +30,25 @@ void probe_result_json(struct buf *b, const struct probe_result *r);
 /* Appends one aligned text line and a newline: "TARGET  OUTCOME  RTT  [message]". */
 void probe_result_text(struct buf *b, const struct probe_result *r);
 
+/*
+ * The completion callback every asynchronous probe takes (http, dns, smtp).
+ * Contract, the same for each probe_start function that takes one:
+ *   - called exactly once for every probe whose start function returned 0,
+ *     always from the event loop, never from inside the start call itself;
+ *   - never called when the start function returned an error;
+ *   - r and every string it points to are borrowed for the duration of the
+ *     call only (copy what you keep);
+ *   - the probe's own memory is released right after the callback returns, so
+ *     the callback may start new probes but must not touch the finished one.
+ */
+typedef void (*probe_done_cb)(void *arg, const struct probe_result *r);
+
+/* The outcome for a socket error (a positive errno, as connect(), send() or
+ * recv() report it): ECONNREFUSED -> OUTCOME_REFUSED, EHOSTUNREACH ->
+ * OUTCOME_HOST_UNREACH, ENETUNREACH -> OUTCOME_NET_UNREACH, ETIMEDOUT ->
+ * OUTCOME_TIMEOUT, EACCES/EPERM -> OUTCOME_ADMIN_PROHIB (a local or remote
+ * filter), anything else OUTCOME_LOCAL_ERROR. On a connected UDP socket the
+ * caller maps ECONNREFUSED to OUTCOME_PORT_UNREACH itself (that is what it means there). */
+int probe_outcome_from_errno(int errnum);
+
 #endif

@@ -1,0 +1,294 @@
+/*
+ * test_alert.c - alert formatting, the backoff schedule, and delivery through
+ * an exec hook on a real libuv loop with an in-memory outbox (defined here;
+ * the watcher backs the same interface with the store's outbox table).
+ */
+#include <signal.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/mem.h"
+#include "serve/alert.h"
+#include "test.h"
+
+TEST(backoff_schedule)
+{
+	int64_t s = USEC_PER_SEC;
+	static const int64_t want[] = {5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600};
+	for (uint32_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		CHECK_INT(alert_backoff_us(i + 1, 5 * s, 3600 * s), want[i] * s);
+	CHECK_INT(alert_backoff_us(0, 5 * s, 3600 * s), 5 * s);
+	CHECK_INT(alert_backoff_us(UINT32_MAX, 5 * s, 3600 * s), 3600 * s);
+	CHECK_INT(alert_backoff_us(70, INT64_MAX / 4, INT64_MAX / 2), INT64_MAX / 2);
+}
+
+static const char *const FAILED[] = {"web", "bgp"};
+
+static struct serve_event event(int64_t t0)
+{
+	return (struct serve_event){.id = 42, .entity = "<kp> & co", .cause = "cascade", .severity = 0.8,
+				    .confidence = 0.7, .start_us = t0, .summary = "mail <b>first</b>\nthen web",
+				    .layers_failed = FAILED, .n_layers_failed = 2};
+}
+
+TEST(text_and_payload)
+{
+	int64_t t0;
+	CHECK_INT(clock_parse_iso("2022-01-14T21:05:00Z", &t0), 0);
+	struct serve_event e = event(t0);
+	struct buf b = {0};
+	alert_text(&b, ALERT_OPEN, &e, NULL, t0);
+	CHECK_STR(b.p, "blackout: OUTAGE of &lt;kp&gt; &amp; co since 2022-01-14T21:05:00Z, cause cascade, "
+		       "severity 80%, confidence 70%. mail &lt;b&gt;first&lt;/b&gt; then web");
+	buf_reset(&b);
+	e.cause = "routing";
+	alert_text(&b, ALERT_UPDATE, &e, "http://127.0.0.1:9", t0);
+	CHECK(strstr(b.p, "now: cause routing, severity 80%") != NULL);
+	CHECK(strstr(b.p, " http://127.0.0.1:9/#/event/42") != NULL);
+	buf_reset(&b);
+	e.end_us = t0 + (6 * 3600 + 2 * 60) * USEC_PER_SEC;
+	e.summary = NULL;
+	alert_text(&b, ALERT_CLOSE, &e, NULL, t0);
+	CHECK_STR(b.p, "blackout: RESTORED: &lt;kp&gt; &amp; co is back since 2022-01-15T03:07:00Z after 6h02m "
+		       "(outage from 2022-01-14T21:05:00Z, cause routing)");
+	buf_reset(&b);
+	alert_payload(&b, ALERT_CLOSE, &e, "http://127.0.0.1:9", t0);
+	CHECK(strncmp(b.p, "{\"text\":\"blackout: RESTORED: ", 29) == 0);
+	CHECK(strstr(b.p, "\"kind\":\"close\",\"event\":{\"id\":42,\"entity\":\"<kp> & co\"") != NULL);
+	CHECK(strstr(b.p, "\"layers_failed\":[\"web\",\"bgp\"]") != NULL);
+	CHECK(strstr(b.p, "\"url\":\"http://127.0.0.1:9/#/event/42\"}") != NULL);
+	CHECK(strchr(b.p, '\n') == NULL); /* one line: outboxes may store it as one */
+	buf_free(&b);
+}
+
+/* ---- an in-memory outbox ---- */
+
+struct row {
+	uint64_t id;
+	char *sink, *payload;
+	uint32_t attempts;
+	int64_t next_us;
+	bool sent;
+};
+
+struct memob {
+	struct row rows[16];
+	size_t n;
+	int reschedules, sent;
+};
+
+static int m_enqueue(void *ctx, const char *sink, const char *payload, int64_t created, uint64_t *id)
+{
+	struct memob *m = ctx;
+	if (m->n == 16)
+		return ERR_TOOBIG;
+	m->rows[m->n] = (struct row){.id = m->n + 1, .sink = xstrdup(sink), .payload = xstrdup(payload)};
+	*id = ++m->n;
+	return 0;
+}
+
+static int m_reschedule(void *ctx, uint64_t id, uint32_t attempts, int64_t next, const char *why)
+{
+	struct memob *m = ctx;
+	m->rows[id - 1].attempts = attempts;
+	m->rows[id - 1].next_us = next;
+	m->reschedules++;
+	return 0;
+}
+
+static int m_sent(void *ctx, uint64_t id, int64_t t)
+{
+	struct memob *m = ctx;
+	m->rows[id - 1].sent = true;
+	m->sent++;
+	return 0;
+}
+
+static int m_list(void *ctx, alert_pending_emit emit, void *arg)
+{
+	struct memob *m = ctx;
+	for (size_t i = 0; i < m->n; i++) {
+		struct row *r = &m->rows[i];
+		if (r->sent)
+			continue;
+		struct alert_pending p = {r->id, r->sink, r->payload, r->attempts, r->next_us};
+		if (emit(arg, &p))
+			break;
+	}
+	return 0;
+}
+
+static void m_free(struct memob *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->rows[i].sink), free(m->rows[i].payload);
+}
+
+struct waiter {
+	struct memob *m;
+	int want_sent, want_resched;
+	bool done;
+};
+
+static void deadline_stop(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+static void on_poll_timer(uv_timer_t *t)
+{
+	struct waiter *w = t->data;
+	if (w->m->sent >= w->want_sent && w->m->reschedules >= w->want_resched) {
+		w->done = true;
+		uv_stop(t->loop);
+	}
+}
+
+/* Runs the loop until the outbox shows the counts, or 20 s. */
+static bool run_until(uv_loop_t *loop, struct memob *m, int sent, int resched)
+{
+	uv_timer_t t, deadline;
+	struct waiter w = {m, sent, resched, false};
+	uv_timer_init(loop, &t);
+	uv_timer_init(loop, &deadline);
+	t.data = &w;
+	uv_timer_start(&t, on_poll_timer, 10, 10);
+	uv_timer_start(&deadline, deadline_stop, 20000, 0);
+	uv_run(loop, UV_RUN_DEFAULT);
+	uv_close((uv_handle_t *)&t, NULL);
+	uv_close((uv_handle_t *)&deadline, NULL);
+	uv_run(loop, UV_RUN_NOWAIT);
+	return w.done;
+}
+
+TEST(exec_hook_delivers_and_retries)
+{
+	char dir[] = "/tmp/blackout-alert-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char *out = xasprintf("%s/got.json", dir), *script = xasprintf("%s/hook.sh", dir);
+	char *flag = xasprintf("%s/fail", dir);
+	FILE *f = fopen(script, "w");
+	/* fails while the flag file exists, else saves stdin */
+	fprintf(f, "#!/bin/sh\n[ -e '%s' ] && exit 3\ncat >> '%s'\necho >> '%s'\n", flag, out, out);
+	fclose(f);
+	chmod(script, 0755);
+	FILE *ff = fopen(flag, "w");
+	fclose(ff);
+
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct memob m = {0};
+	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
+	char *argv[] = {script, NULL};
+	struct alert_exec ex = {"save", argv, 5000};
+	struct alert_config cfg = {.execs = &ex, .n_execs = 1, .backoff_base_us = 50000, .backoff_max_us = 200000};
+	struct alerter *a;
+	char err[256];
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), 0);
+	int64_t now = clock_wall_us();
+	struct serve_event e = event(now);
+	CHECK_INT(alert_notify(a, ALERT_OPEN, &e, now), 0);
+	e.end_us = now + USEC_PER_SEC;
+	CHECK_INT(alert_notify(a, ALERT_CLOSE, &e, now), 0);
+	CHECK_INT(m.n, 2);
+	CHECK_STR(m.rows[0].sink, "exec:save");
+	/* the hook fails twice (exit 3): rescheduled with backoff, nothing sent */
+	CHECK(run_until(&loop, &m, 0, 2));
+	CHECK_INT(m.sent, 0);
+	CHECK_INT(m.rows[0].attempts, 2);
+	CHECK_INT(m.rows[1].attempts, 0); /* in order: the close waits behind the open */
+	unlink(flag);
+	CHECK(run_until(&loop, &m, 2, 0));
+	CHECK(m.rows[0].sent && m.rows[1].sent);
+	struct alert_stats st;
+	alert_get_stats(a, &st);
+	CHECK_INT(st.delivered, 2);
+	CHECK_INT(st.pending, 0);
+	CHECK(st.failed_attempts >= 2);
+	/* the hook got both, open first, as JSON lines */
+	char got[8192] = "";
+	f = fopen(out, "r");
+	CHECK(f != NULL);
+	if (f) {
+		size_t n = fread(got, 1, sizeof got - 1, f);
+		got[n] = '\0';
+		fclose(f);
+	}
+	char *open_at = strstr(got, "\"kind\":\"open\""), *close_at = strstr(got, "\"kind\":\"close\"");
+	CHECK(open_at && close_at && open_at < close_at);
+	alert_free(a);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	CHECK_INT(uv_loop_close(&loop), 0);
+	m_free(&m);
+	unlink(out);
+	unlink(script);
+	rmdir(dir);
+	free(out), free(script), free(flag);
+}
+
+TEST(exec_hook_timeout_and_restart)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct memob m = {0};
+	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
+	char *sleeper[] = {"/bin/sleep", "30", NULL};
+	struct alert_exec ex = {"slow", sleeper, 200};
+	struct alert_config cfg = {.execs = &ex, .n_execs = 1, .backoff_base_us = 20000, .backoff_max_us = 20000};
+	struct alerter *a;
+	char err[256];
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), 0);
+	struct serve_event e = event(clock_wall_us());
+	int64_t t0 = clock_mono_us();
+	CHECK_INT(alert_notify(a, ALERT_OPEN, &e, clock_wall_us()), 0);
+	CHECK(run_until(&loop, &m, 0, 1)); /* killed at 200 ms, not after 30 s */
+	CHECK(clock_mono_us() - t0 < 10 * USEC_PER_SEC);
+	alert_free(a);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	/* "restart": a new alerter over the same outbox finds the alert and sends it */
+	char *ok[] = {"/bin/true", NULL};
+	struct alert_exec ex2 = {"slow", ok, 5000};
+	cfg.execs = &ex2;
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), 0);
+	CHECK(run_until(&loop, &m, 1, 0));
+	CHECK(m.rows[0].sent);
+	CHECK_INT(m.n, 1); /* not enqueued twice */
+	alert_free(a);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	CHECK_INT(uv_loop_close(&loop), 0);
+	m_free(&m);
+}
+
+TEST(bad_config)
+{
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct memob m = {0};
+	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
+	struct alert_webhook w[2] = {{"a", "ftp://127.0.0.1/", 0}, {"a", "http://127.0.0.1:1/", 0}};
+	struct alert_config cfg = {.webhooks = w, .n_webhooks = 1};
+	struct alerter *a;
+	char err[256];
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), ERR_INVAL);
+	CHECK(strstr(err, "webhook 'a': url must start with http:// or https://") != NULL);
+	w[0].url = "http://127.0.0.1:1/";
+	cfg.n_webhooks = 2;
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), ERR_INVAL);
+	CHECK(strstr(err, "'webhook:a': the name is used twice") != NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	CHECK_INT(uv_loop_close(&loop), 0);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	RUN(backoff_schedule);
+	RUN(text_and_payload);
+	RUN(exec_hook_delivers_and_retries);
+	RUN(exec_hook_timeout_and_restart);
+	RUN(bad_config);
+	return test_main_end();
+}
