@@ -181,6 +181,7 @@ int detect_outcome_class(int outcome)
 	case OUTCOME_TLS:
 	case OUTCOME_TOO_LARGE:
 	case OUTCOME_SMTP_REJECT:
+	case OUTCOME_SMTP_TEMPFAIL: /* 4xx: deferred, but a mail server answered */
 	case OUTCOME_PROTOCOL:
 		return OCLASS_SERVICE;
 	case OUTCOME_LOCAL_ERROR:
