@@ -524,6 +524,18 @@ void detect_event_text(struct buf *b, const struct detect_event *ev);
 void detect_event_summary(struct buf *b, const struct detect_event *ev);
 /* One JSON object (no newline). */
 void detect_event_json(struct buf *b, const struct detect_event *ev);
+/* The two JSON columns of store/store.h's struct store_event, in the shape it reads:
+ *   timeline: [{"time_us":...,"layer":"web","target":"203.0.113.80","change":"down",
+ *               "text":"web down (0/2 answering; ...)"}, ...]   (oldest first)
+ *   evidence: {"summary":"...","layers_failed":["rtt","web",...],"layers_recovered":[...],
+ *              "evidence":["stress-before at 22:10: ...", ...], "not_seen":[...],
+ *              "discriminators":[{"name","time_us","for_cause"}], "previous_cause",
+ *              "revisions", "flapping", "relapses", "start_uncertain", "event":{...}}
+ * "change" is down, degraded or back for layer steps, else the step kind; "rtt" or
+ * "loss" leads layers_failed when a rise came first. A stable store key for an event
+ * is "<entity name>/<start_us>": replaying the same observations gives the same. */
+void detect_event_timeline_json(struct buf *b, const struct detect_event *ev);
+void detect_event_evidence_json(struct buf *b, const struct detect_event *ev);
 void detect_signals_json(struct buf *b, const struct detect_signals *s);
 void detect_target_json(struct buf *b, const struct detect_target_state *st, const char *label);
 

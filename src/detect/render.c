@@ -498,3 +498,119 @@ void detect_target_json(struct buf *b, const struct detect_target_state *st, con
 	json_float(b, "rtt_base_ms", st->rtt_base_ms);
 	buf_putc(b, '}');
 }
+
+static const char *step_change(const struct detect_step *s)
+{
+	switch (s->kind) {
+	case STEP_LAYER_DOWN:
+		return "down";
+	case STEP_LAYER_DEGRADED:
+		return "degraded";
+	case STEP_LAYER_BACK:
+		return "back";
+	default:
+		return detect_step_name(s->kind);
+	}
+}
+
+void detect_event_timeline_json(struct buf *b, const struct detect_event *ev)
+{
+	struct order *o = sorted_steps(ev);
+	buf_putc(b, '[');
+	for (size_t k = 0; k < ev->nsteps; k++) {
+		const struct detect_step *s = &ev->steps[o[k].i];
+		bool layer = s->kind >= STEP_LAYER_DEGRADED && s->kind <= STEP_LAYER_BACK;
+		buf_printf(b, "%s{\"time_us\":%lld,\"layer\":", k ? "," : "", (long long)s->time_us);
+		json_str(b, layer ? detect_layer_name(s->layer) : NULL);
+		buf_puts(b, ",\"target\":");
+		json_str(b, s->label[0] ? s->label : NULL);
+		buf_puts(b, ",\"change\":");
+		json_str(b, step_change(s));
+		buf_puts(b, ",\"text\":");
+		struct buf w = {0};
+		step_words(&w, s, true);
+		json_str(b, w.p ? w.p : "");
+		buf_free(&w);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+	free(o);
+}
+
+static void json_layer_order(struct buf *b, const struct detect_event *ev, bool back)
+{
+	int order[LAYER__COUNT], n = layer_order(ev, back, order);
+	buf_putc(b, '[');
+	bool first = true;
+	if (!back)
+		for (size_t i = 0; i < ev->nsteps; i++)
+			if (ev->steps[i].kind == STEP_STRESS) {
+				json_str(b, ev->steps[i].value > 0 ? "rtt" : "loss");
+				first = false;
+				break;
+			}
+	for (int i = 0; i < n; i++) {
+		if (!first)
+			buf_putc(b, ',');
+		first = false;
+		json_str(b, detect_layer_name(order[i]));
+	}
+	buf_putc(b, ']');
+}
+
+void detect_event_evidence_json(struct buf *b, const struct detect_event *ev)
+{
+	bool sec = with_seconds(ev);
+	struct buf t = {0};
+	detect_event_summary(&t, ev);
+	buf_puts(b, "{\"summary\":");
+	json_str(b, t.p ? t.p : "");
+	buf_free(&t);
+	buf_puts(b, ",\"layers_failed\":");
+	json_layer_order(b, ev, false);
+	buf_puts(b, ",\"layers_recovered\":");
+	json_layer_order(b, ev, true);
+	buf_puts(b, ",\"evidence\":[");
+	bool first = true;
+	for (int k = 0; k < DISC__COUNT; k++) {
+		if (!(ev->disc & ev->disc_listed & (1u << k)))
+			continue;
+		char date[16], hm[16];
+		split_time(ev->disc_us[k], sec, date, hm);
+		struct buf w = {0};
+		buf_printf(&w, "%s at %s: %s", detect_disc_name(k), hm, detect_disc_text(k));
+		if (!first)
+			buf_putc(b, ',');
+		first = false;
+		json_str(b, w.p);
+		buf_free(&w);
+	}
+	buf_puts(b, "],\"not_seen\":[");
+	first = true;
+	for (int k = 0; k < DISC__COUNT; k++)
+		if ((ev->disc_listed & (1u << k)) && !(ev->disc & (1u << k))) {
+			if (!first)
+				buf_putc(b, ',');
+			first = false;
+			json_str(b, detect_disc_name(k));
+		}
+	buf_puts(b, "],\"discriminators\":[");
+	first = true;
+	for (int k = 0; k < DISC__COUNT; k++) {
+		if (!(ev->disc & (1u << k)))
+			continue;
+		buf_puts(b, first ? "{\"name\":" : ",{\"name\":");
+		first = false;
+		json_str(b, detect_disc_name(k));
+		buf_printf(b, ",\"time_us\":%lld,\"for_cause\":%s}", (long long)ev->disc_us[k],
+			   ev->disc_listed & (1u << k) ? "true" : "false");
+	}
+	buf_puts(b, "],\"previous_cause\":");
+	json_str(b, ev->revisions ? detect_cause_name(ev->prev_cause) : NULL);
+	buf_printf(b, ",\"revisions\":%u,\"flapping\":%s,\"relapses\":%u,\"start_uncertain\":%s",
+		   ev->revisions, ev->flapping ? "true" : "false", ev->relapses,
+		   ev->start_uncertain ? "true" : "false");
+	buf_puts(b, ",\"event\":");
+	detect_event_json(b, ev);
+	buf_putc(b, '}');
+}

@@ -580,6 +580,13 @@ TEST(test_cascade_timeline)
 		CHECK(strstr(b.p, "; 22:21 routers unresponsive; ") != NULL);
 		CHECK(strstr(b.p, "; 22:23 prefixes withdrawn (0/12 peers); ") != NULL);
 		CHECK(strstr(b.p, "cause: cascade (network stress, e.g. a DDoS)") != NULL);
+		/* the shape store/store.h reads: the rise leads the layers that failed */
+		buf_reset(&b);
+		detect_event_evidence_json(&b, ev);
+		CHECK(strstr(b.p, "\"layers_failed\":[\"rtt\",\"web\",") != NULL);
+		buf_reset(&b);
+		detect_event_timeline_json(&b, ev);
+		CHECK(strstr(b.p, "\"layer\":\"web\",\"target\":\"203.0.113.80\",\"change\":\"down\"") != NULL);
 		buf_free(&b);
 	}
 	detect_free(run.d);
@@ -841,6 +848,19 @@ TEST(test_json_valid)
 			detect_event_json(&b, detect_event_at(run.d, i));
 			if (!json_valid(b.p))
 				T_FAIL("%s: event JSON invalid: %s", cases[c].sc.name, b.p);
+			buf_free(&b);
+		}
+		for (size_t i = 0; i < detect_event_count(run.d); i++) {
+			const struct detect_event *ev = detect_event_at(run.d, i);
+			struct buf b = {0};
+			detect_event_timeline_json(&b, ev);
+			if (!json_valid(b.p) || (ev->nsteps && !strstr(b.p, "\"time_us\":")))
+				T_FAIL("%s: timeline JSON invalid: %s", cases[c].sc.name, b.p);
+			buf_reset(&b);
+			detect_event_evidence_json(&b, ev);
+			if (!json_valid(b.p) || !strstr(b.p, "\"layers_failed\":[") ||
+			    !strstr(b.p, "\"evidence\":["))
+				T_FAIL("%s: evidence JSON invalid: %s", cases[c].sc.name, b.p);
 			buf_free(&b);
 		}
 		for (uint32_t id = 0; id < NT; id++) {
