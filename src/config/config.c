@@ -301,7 +301,7 @@ const char *config_entity_kind_name(int kind)
 		CONFIG_ENTITY_KIND_TABLE(X)
 #undef X
 	};
-	return kind >= 0 && kind < ENTITY_KIND__COUNT ? names[kind] : "unknown";
+	return kind >= 0 && kind < CFG_ENTITY_KIND__COUNT ? names[kind] : "unknown";
 }
 
 /* ---- node access --------------------------------------------------------- */
@@ -1486,7 +1486,7 @@ static void load_entity(struct loader *ld, const yaml_node_t *n)
 	if (!vals[E_KIND])
 		missing(ld, n, "kind", "entity");
 	else
-		e->kind = get_enum(ld, vals[E_KIND], "entity kind", kinds, ENTITY_KIND__COUNT);
+		e->kind = get_enum(ld, vals[E_KIND], "entity kind", kinds, CFG_ENTITY_KIND__COUNT);
 	if (vals[E_DESC])
 		(void)get_string(ld, vals[E_DESC], &e->description);
 	if (vals[E_NOTE])
@@ -1509,9 +1509,9 @@ static void load_entity(struct loader *ld, const yaml_node_t *n)
 		(void)get_bool(ld, vals[E_DISCOVER], &e->discover_routers);
 	if (vals[E_DEFAULTS])
 		load_defaults(ld, vals[E_DEFAULTS], &e->defaults, "entity defaults");
-	if (e->kind == ENTITY_AS && vals[E_ORIGIN] == NULL)
+	if (e->kind == CFG_ENTITY_AS && vals[E_ORIGIN] == NULL)
 		err_at(ld, n, "entity '%s' of kind as needs origin_as", e->name);
-	if (e->kind == ENTITY_PREFIX && vals[E_PREFIXES] == NULL)
+	if (e->kind == CFG_ENTITY_PREFIX && vals[E_PREFIXES] == NULL)
 		err_at(ld, n, "entity '%s' of kind prefix needs prefixes", e->name);
 	if (e->discover_routers && !vals[E_PREFIXES])
 		err_at(ld, vals[E_DISCOVER], "discover_routers needs prefixes to trace toward");

@@ -68,16 +68,16 @@
 
 /* X(enum name, YAML word) */
 #define CONFIG_ENTITY_KIND_TABLE(X) \
-	X(ENTITY_COUNTRY, "country") \
-	X(ENTITY_AS, "as")           \
-	X(ENTITY_PREFIX, "prefix")   \
-	X(ENTITY_GROUP, "group")
+	X(CFG_ENTITY_COUNTRY, "country") \
+	X(CFG_ENTITY_AS, "as")           \
+	X(CFG_ENTITY_PREFIX, "prefix")   \
+	X(CFG_ENTITY_GROUP, "group")
 
 enum config_entity_kind {
 #define X(name, word) name,
 	CONFIG_ENTITY_KIND_TABLE(X)
 #undef X
-	ENTITY_KIND__COUNT
+	CFG_ENTITY_KIND__COUNT
 };
 const char *config_entity_kind_name(int kind); /* "country"; "unknown" out of range */
 

@@ -329,7 +329,7 @@ TEST(test_values_and_defaults)
 	CHECK_INT(cfg->n_targets, 3);
 	CHECK_INT(cfg->n_controls, 1);
 	const struct config_entity *e = &cfg->entities[0];
-	CHECK_INT(e->kind, ENTITY_COUNTRY);
+	CHECK_INT(e->kind, CFG_ENTITY_COUNTRY);
 	CHECK_INT(e->n_origin_as, 2);
 	CHECK_INT(e->origin_as[1], 64511);
 	CHECK(e->discover_routers);
@@ -517,7 +517,7 @@ TEST(test_builtin_kp)
 	CHECK_INT(cfg->n_entities, 1);
 	const struct config_entity *e = &cfg->entities[0];
 	CHECK_STR(e->name, "kp");
-	CHECK_INT(e->kind, ENTITY_COUNTRY);
+	CHECK_INT(e->kind, CFG_ENTITY_COUNTRY);
 	CHECK_INT(e->n_origin_as, 1);
 	CHECK_INT(e->origin_as[0], 131279);
 	CHECK(e->discover_routers);
