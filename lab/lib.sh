@@ -183,17 +183,30 @@ set_routes() {
 }
 
 # shape_border: the border link's capacity, both directions: an htb class
-# at LAB_BORDER_RATE with a pfifo leaf of LAB_BORDER_QUEUE packets.
+# at LAB_BORDER_RATE with a pfifo leaf of LAB_BORDER_QUEUE packets, which
+# all traffic shares, except BGP: like a real router's control-plane
+# priority, tcp/179 gets its own small class that is served first (nft sets
+# its skb priority to 1:20, which htb takes as the class), so a flood
+# raises RTT and loss for everything else but does not by itself drop the
+# session (the cascade scenario drops it deliberately).
 shape_border() {
 	shape_dev up bdr && shape_dev bdr up
 }
 shape_dev() {
-	local node=$1 dev=$2
-	ipn "$node" link set dev "$dev" txqueuelen 1000
+	local node=$1 dev=$2 rate=$LAB_BORDER_RATE
 	in_ns "$node" tc qdisc replace dev "$dev" root handle 1: htb default 10 &&
-		in_ns "$node" tc class replace dev "$dev" parent 1: classid 1:10 htb \
-			rate "$LAB_BORDER_RATE" ceil "$LAB_BORDER_RATE" &&
-		in_ns "$node" tc qdisc replace dev "$dev" parent 1:10 handle 10: pfifo limit "$LAB_BORDER_QUEUE"
+		in_ns "$node" tc class replace dev "$dev" parent 1: classid 1:1 htb rate "$rate" ceil "$rate" &&
+		in_ns "$node" tc class replace dev "$dev" parent 1:1 classid 1:10 htb \
+			rate "$rate" ceil "$rate" prio 1 &&
+		in_ns "$node" tc qdisc replace dev "$dev" parent 1:10 handle 10: pfifo limit "$LAB_BORDER_QUEUE" &&
+		in_ns "$node" tc class replace dev "$dev" parent 1:1 classid 1:20 htb \
+			rate 64kbit ceil "$rate" prio 0 quantum 1514 &&
+		in_ns "$node" tc qdisc replace dev "$dev" parent 1:20 handle 20: pfifo limit 50 &&
+		printf '%s\n' 'table inet lab {' \
+			'	chain output { type filter hook output priority 0;' \
+			"		oifname \"$dev\" tcp dport 179 meta priority set 1:20" \
+			"		oifname \"$dev\" tcp sport 179 meta priority set 1:20" '	}' '}' |
+		in_ns "$node" nft -f -
 }
 
 # ---------------------------------------------------------------- configs
@@ -210,6 +223,10 @@ template bgp lab {
 	keepalive time 2;
 	connect delay time 1;
 	connect retry time 2;
+	# After a failure (hold timer expired) retry at once, not after BIRD's
+	# default 60 s: the session is back about a second after the link heals.
+	error wait time 1, 4;
+	error forget time 10;
 }
 EOF
 }
@@ -420,7 +437,7 @@ start_smtp() {
 	local a fam d=$LAB_RUN/mail
 	for fam in 4 6; do
 		a=MAIL_ADDR$fam
-		in_ns mail setsid "$PY" -m aiosmtpd -n -l "${!a}:25" \
+		ip netns exec "$LAB-mail" setsid "$PY" -m aiosmtpd -n -l "${!a}:25" \
 			</dev/null >>"$d/smtp$fam.log" 2>&1 &
 		echo $! >"$d/smtp$fam.pid"
 	done
