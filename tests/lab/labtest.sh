@@ -10,6 +10,7 @@
 #   wait_stage S STAGE N   until truth has "S stage=STAGE" (N seconds)
 #   stage_epoch S STAGE    that line's time, seconds since the epoch (float)
 #   ping_stats ADDR COUNT INTERVAL   prints "LOSS_PERCENT AVG_RTT_MS" from mon
+#                          (100 and - when ping could not send at all)
 #   country_route_present  the upstream BIRD has the country's IPv4 and IPv6 routes
 #   leftovers              prints anything of this lab that still exists
 LABCTL=$TOP/lab/lab
@@ -76,7 +77,8 @@ ping_stats() {
 	mon ping -n -q -c "$2" -i "$3" -W 2 "$1" 2>&1 | awk '
 		/packet loss/ { for (i = 1; i <= NF; i++) if ($i ~ /%$/) { loss = $i; sub("%", "", loss) } }
 		/^rtt/ { split($4, r, "/"); avg = r[2] }
-		END { printf "%d %s\n", loss + 0.5, (avg == "" ? "-" : avg) }'
+		END { if (loss == "") loss = 100  # no statistics: ping could not even send
+			printf "%d %s\n", loss + 0.5, (avg == "" ? "-" : avg) }'
 }
 
 country_route_present() {
