@@ -572,9 +572,11 @@ wait_until() {
 lab_up() {
 	local n t0=$SECONDS
 	lab_exists && die "lab '$LAB' already exists (run dir $LAB_RUN or namespaces $LAB-*); run 'lab down' first"
-	mkdir -p "$(dirname "$LAB_RUN")" || die "cannot create $(dirname "$LAB_RUN")"
-	# mkdir is the lock: of two concurrent `up`s, one fails here.
-	mkdir "$LAB_RUN" 2>/dev/null || die "lab '$LAB' is being built or already up ($LAB_RUN exists)"
+	# mkdir is the lock: of two concurrent `up`s, one fails here. (Twice,
+	# as another lab's `down` may remove the empty parent in between.)
+	mkdir -p "$(dirname "$LAB_RUN")" && mkdir "$LAB_RUN" 2>/dev/null ||
+		{ [ ! -e "$LAB_RUN" ] && mkdir -p "$(dirname "$LAB_RUN")" && mkdir "$LAB_RUN"; } ||
+		die "lab '$LAB' is being built or already up ($LAB_RUN exists)"
 	trap 'say "interrupted; tearing down"; lab_down; exit 130' INT TERM HUP
 	save_settings
 	say "building namespaces and links"
@@ -615,5 +617,7 @@ lab_down() {
 		if ns_exists "$n"; then ip netns del "$LAB-$n" || rc=1; fi
 	done
 	rm -rf "$LAB_RUN" || rc=1
+	# The default parent, when no other lab uses it.
+	[ "$LAB_RUN" = "/run/blackout-lab/$LAB" ] && rmdir /run/blackout-lab 2>/dev/null
 	return $rc
 }

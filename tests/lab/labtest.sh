@@ -6,6 +6,8 @@
 #
 #   lab_test_init          root + packages, or skip; LAB, LAB_TRUTH; down at exit
 #   lab_test_up            lab up (fails and finishes the test if it cannot)
+#   lab_test_finish [FILE...]  finish; after a failure, the truth log, the
+#                          scenario logs and FILEs go to stderr (tests/out/)
 #   mon CMD...             CMD inside the monitor namespace
 #   wait_stage S STAGE N   until truth has "S stage=STAGE" (N seconds)
 #   stage_epoch S STAGE    that line's time, seconds since the epoch (float)
@@ -37,7 +39,6 @@ lab_test_init() {
 	LAB_TEST_DIR=$(tmpdir)
 	export LAB_TRUTH=$LAB_TEST_DIR/truth.log
 	at_exit "'$LABCTL' down"
-	at_exit "cat '$LAB_TRUTH' >&2"
 	# tests/run's timeout sends TERM: still take the lab down.
 	trap 'exit 143' TERM INT
 }
@@ -47,8 +48,18 @@ lab_test_up() {
 		ok "lab up"
 	else
 		fail "lab up" "$(tail -n 20 "$LAB_TEST_DIR/up.log" | tr '\n' '|')"
-		finish
+		lab_test_finish
 	fi
+}
+
+lab_test_finish() {
+	local f
+	if [ "$T_FAILED" != 0 ]; then
+		for f in "$LAB_TRUTH" "$LAB_TEST_DIR"/*.log "$@"; do
+			[ -r "$f" ] && { echo "--- $f"; tail -n 200 "$f"; } >&2
+		done
+	fi
+	finish
 }
 
 mon() { ip netns exec "$LAB-mon" "$@"; }

@@ -29,4 +29,4 @@ check "routes went with the power ($spread s after inject)" in_range "$spread" 0
 if "$SCENARIO" abrupt stop >"$LAB_TEST_DIR/stop.log" 2>&1; then ok "stop"; else fail "stop" "exit $?"; fi
 check "after recovery: routes back" country_route_present
 check "after recovery: everything answers" "$LABCTL" check
-finish
+lab_test_finish

@@ -72,4 +72,4 @@ check "recovery: web answers" http_ok kcna.kp 198.51.100.22
 check "recovery: everything answers" "$LABCTL" check
 check "recovery: mail before web" before cascade mail web
 check "recovery: no flood left" test -z "$(ip netns pids "$LAB-atk")"
-finish
+lab_test_finish

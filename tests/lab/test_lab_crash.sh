@@ -54,4 +54,4 @@ check "fresh up after the crashes is ready" "$LABCTL" check
 inodes=$(lab_netns_inodes)
 "$LABCTL" down >/dev/null 2>&1
 expect_eq "nothing left after the final down" "$(leftovers "$inodes")" ""
-finish
+lab_test_finish

@@ -31,4 +31,4 @@ check "bounded: restored without a stop" wait_for 30 grep -q 'dns stage=restored
 check "bounded: DNS answers again" wait_for 10 dns_ok 198.51.100.10
 check "bounded: the watchdog is gone when done" wait_for 15 bash -c "[ -z \"\$(ip netns pids $LAB-mon)\" ]"
 check "bounded: no scenario active" test ! -e "/run/blackout-lab/$LAB/scenario.active"
-finish
+lab_test_finish

@@ -8,8 +8,9 @@ lab_test_init
 export LAB_FLAP_COUNT=4 LAB_FLAP_DOWN=1.5 LAB_FLAP_UP=4
 lab_test_up
 
-total=$(awk -v c=$LAB_FLAP_COUNT -v d=$LAB_FLAP_DOWN -v u=$LAB_FLAP_UP 'BEGIN { printf "%d", c * (d + u) + 4 }')
-mon ping -n -O -i 0.1 -W 1 -w "$total" 198.51.100.20 >"$LAB_TEST_DIR/ping.txt" 2>&1 &
+# A probe every 0.1 s from the monitor until the flapping is over (bounded).
+# (ip netns exec execs timeout: $! is timeout's pid, which passes TERM on.)
+ip netns exec "$LAB-mon" timeout 120 ping -n -O -i 0.1 -W 1 198.51.100.20 >"$LAB_TEST_DIR/ping.txt" 2>&1 &
 ping_pid=$!
 (
 	while kill -0 $ping_pid 2>/dev/null; do
@@ -20,6 +21,8 @@ ping_pid=$!
 watch_pid=$!
 sleep 1
 if "$SCENARIO" flap start >"$LAB_TEST_DIR/start.log" 2>&1; then ok "start"; else fail "start" "exit $?"; fi
+sleep 1
+kill -TERM $ping_pid
 wait $ping_pid $watch_pid
 
 # Loss bursts: runs of >= 3 consecutive unanswered probes (0.3 s).
@@ -44,4 +47,4 @@ expect_eq "truth: one down line per flap" "$(grep -c ' flap stage=down ' "$LAB_T
 check "truth: recover after the last up" before flap "up n=$LAB_FLAP_COUNT" recover
 if "$SCENARIO" flap stop >"$LAB_TEST_DIR/stop.log" 2>&1; then ok "stop"; else fail "stop" "exit $?"; fi
 check "after the flaps: everything answers" "$LABCTL" check
-finish
+lab_test_finish "$LAB_TEST_DIR/ping.txt"

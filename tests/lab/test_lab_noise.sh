@@ -27,4 +27,4 @@ expect_eq "no flood left" "$(ip netns pids "$LAB-atk")" ""
 check "no loss rule left" bash -c "! ip netns exec $LAB-up nft list tables | grep -q sc_noise"
 read -r l _ < <(ping_stats 198.51.100.22 200 0.02)
 expect_eq "after the noise: no loss" "$l" 0
-finish
+lab_test_finish

@@ -22,4 +22,4 @@ check "routes stay" country_route_present
 if "$SCENARIO" partial stop >"$LAB_TEST_DIR/stop.log" 2>&1; then ok "stop"; else fail "stop" "exit $?"; fi
 check "after recovery: airkoryo.com.kp answers" http_ok airkoryo.com.kp 2001:db8:100:1::21
 check "after recovery: everything answers" "$LABCTL" check
-finish
+lab_test_finish

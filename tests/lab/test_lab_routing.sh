@@ -22,4 +22,4 @@ check "withdrawal observed right after the withdraw" in_range "$(gap routing wit
 if "$SCENARIO" routing stop >"$LAB_TEST_DIR/stop.log" 2>&1; then ok "stop"; else fail "stop" "exit $?"; fi
 check "after recovery: routes back" country_route_present
 check "after recovery: everything answers" "$LABCTL" check
-finish
+lab_test_finish

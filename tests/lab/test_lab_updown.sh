@@ -72,4 +72,4 @@ if LAB_COLLECTOR=bird LAB_COLLECTOR_PORT=1179 "$LABCTL" up >"$LAB_TEST_DIR/up2.l
 else
 	fail "up with the stand-in collector" "$(tail -n 5 "$LAB_TEST_DIR/up2.log" | tr '\n' '|')"
 fi
-finish
+lab_test_finish

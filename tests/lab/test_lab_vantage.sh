@@ -19,4 +19,4 @@ check "the collector session drops (hold timer)" wait_for 15 bash -c \
 	"! '$LABCTL' birdc up show protocols collector | grep -q Established"
 if "$SCENARIO" vantage-local stop >"$LAB_TEST_DIR/stop.log" 2>&1; then ok "stop"; else fail "stop" "exit $?"; fi
 check "after recovery: everything answers (collector session too)" "$LABCTL" check
-finish
+lab_test_finish
