@@ -440,6 +440,7 @@ start_smtp() {
 		ip netns exec "$LAB-mail" setsid "$PY" -m aiosmtpd -n -l "${!a}:25" \
 			</dev/null >>"$d/smtp$fam.log" 2>&1 &
 		echo $! >"$d/smtp$fam.pid"
+		disown
 	done
 }
 # start_country: every daemon of the country (border BIRD, DNS, web, mail).
@@ -464,15 +465,6 @@ kill_node() {
 	say "processes still in $LAB-$node: $pids"
 	return 1
 }
-# kill_prog NODE NAME: SIGKILL to the node's processes whose command is NAME.
-kill_prog() {
-	local node=$1 name=$2 p
-	for p in $(ip netns pids "$LAB-$node" 2>/dev/null); do
-		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$name" ] && kill -9 "$p" 2>/dev/null
-	done
-	return 0
-}
-
 # ---------------------------------------------------------------- checks
 
 # The checks that say the lab works, run from inside the monitor namespace.

@@ -36,7 +36,10 @@ lab_test_init() {
 	}
 	export LAB="t$$"
 	unset LAB_RUN LAB_COLLECTOR LAB_COLLECTOR_PORT
-	LAB_TEST_DIR=$(tmpdir)
+	# Made here, not with $(tmpdir): at_exit inside a command substitution
+	# runs in a subshell and would be lost (the folder would stay).
+	LAB_TEST_DIR=$(mktemp -d /tmp/blackout-labtest.XXXXXX)
+	at_exit "rm -rf '$LAB_TEST_DIR'"
 	export LAB_TRUTH=$LAB_TEST_DIR/truth.log
 	at_exit "'$LABCTL' down"
 	# tests/run's timeout sends TERM: still take the lab down.
