@@ -22,6 +22,10 @@ LDFLAGS := $(SAN) $(EXTRA_LDFLAGS)
 
 SRCS := $(shell find src -name '*.c' ! -path 'src/cli/main.c' | sort)
 OBJS := $(SRCS:%.c=$(BUILD)/obj/%.o)
+# Data built into the binary: each src/**/*.yaml becomes an object holding its
+# bytes between the symbols embed_NAME and embed_NAME_end (see scripts/embed).
+EMBEDS := $(shell find src -name '*.yaml' ! -path 'src/serve/assets/*' | sort)
+OBJS += $(EMBEDS:%=$(BUILD)/obj/%.o)
 # The dashboard's files, embedded at build time (src/serve/assets.h).
 ASSETS := $(shell find src/serve/assets -type f 2>/dev/null | LC_ALL=C sort)
 OBJS += $(BUILD)/obj/gen/assets.o
@@ -46,6 +50,10 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/%.yaml.o: %.yaml scripts/embed
+	@mkdir -p $(dir $@)
+	scripts/embed $< | $(CC) -c -x assembler -o $@ -
 
 $(BUILD)/gen/assets.c: $(ASSETS) scripts/embed-assets
 	@mkdir -p $(dir $@)

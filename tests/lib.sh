@@ -25,11 +25,15 @@ t_cleanup() {
 	for ((i = ${#T_CLEANUP[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUP[$i]}" >/dev/null 2>&1 || true; done
 }
 trap t_cleanup EXIT
+# One folder per test program, made when this file is sourced (so in the test's
+# own shell, not in a $(...) subshell) and removed at exit with all tmpdirs in it.
+T_ROOT=$(mktemp -d /tmp/blackout-test.XXXXXX)
+chmod 755 "$T_ROOT"
+at_exit "rm -rf '$T_ROOT'"
 tmpdir() {
 	local d
-	d=$(mktemp -d /tmp/blackout-test.XXXXXX)
+	d=$(mktemp -d "$T_ROOT/d.XXXXXX")
 	chmod 755 "$d"
-	at_exit "rm -rf '$d'"
 	echo "$d"
 }
 free_port() {

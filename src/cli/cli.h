@@ -23,6 +23,8 @@ int cmd_version(int argc, char **argv);
 /* `probe --icmp/--tcp` (cmd_probe.c); it hands --http/--dns/--smtp to cmd_probe_app
  * and --trace to cmd_probe_trace. */
 int cmd_probe(int argc, char **argv);
+int cmd_check_config(int argc, char **argv);
+int cmd_watchlist(int argc, char **argv);
 /* `probe --http/--dns/--smtp`: the application probes (cmd_probe_app.c). */
 int cmd_probe_app(int argc, char **argv);
 /* `probe --trace`: the traceroute (cmd_probe_trace.c). */

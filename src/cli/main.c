@@ -12,6 +12,8 @@ static const struct cli_command commands[] = {
 	{"probe", cmd_probe, "probe targets once: --icmp, --tcp PORTS, --http, --dns, --smtp"},
 	{"mrt", cmd_mrt, "print MRT routing archives like bgpdump -m (or JSON)"},
 	{"bgp", cmd_bgp, "BGP visibility of watched prefixes (archives, live collector)"},
+	{"check-config", cmd_check_config, "check a watchlist file and list every error"},
+	{"watchlist", cmd_watchlist, "list the built-in watchlists, or print one as YAML"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
