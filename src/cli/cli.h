@@ -9,6 +9,9 @@
 #ifndef BLACKOUT_CLI_H
 #define BLACKOUT_CLI_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 #define EXIT_USAGE 2
 
 struct cli_command {
@@ -26,5 +29,21 @@ int cmd_watchlist(int argc, char **argv);
 int cmd_probe_app(int argc, char **argv);
 int cmd_mrt(int argc, char **argv);
 int cmd_bgp(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+
+struct config;
+struct store;
+/* Opens the store at path read-only; on failure prints "blackout CMD: path: why"
+ * and returns a negative ERR_*. (cli_store.c) */
+int cli_store_open_ro(const char *cmd, const char *path, struct store **out);
+/* "45s", "3m05s", "2h03m10s", "1d02h03m". Returns buf. */
+char *cli_duration(int64_t us, char *buf, size_t n);
+/* Loads -c FILE or the built-in --watchlist NAME (one of them non-NULL) and
+ * prints every error as FILE:LINE:COL: message. NULL on failure. (cmd_watch.c) */
+struct config *cli_load_config(const char *file, const char *watchlist);
 
 #endif
