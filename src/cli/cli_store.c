@@ -4,6 +4,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "cli/cli.h"
 #include "core/clock.h"
@@ -15,7 +16,7 @@ int cli_store_open_ro(const char *cmd, const char *path, struct store **out)
 	struct store_options o = {.readonly = true};
 	int rc = store_open(path, &o, out, err, sizeof err);
 	if (rc < 0)
-		fprintf(stderr, "blackout %s: %s: %s\n", cmd, path, err);
+		fprintf(stderr, "blackout %s: %s\n", cmd, err); /* err names the file */
 	return rc;
 }
 
@@ -33,4 +34,20 @@ char *cli_duration(int64_t us, char *buf, size_t n)
 	else
 		snprintf(buf, n, "%" PRId64 "s", s);
 	return buf;
+}
+
+int cli_store_opt(int argc, char **argv, int *i, const char **db, bool *json)
+{
+	const char *a = argv[*i];
+	if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+		return CLI_OPT_HELP;
+	if (!strcmp(a, "--db") && *i + 1 < argc) {
+		*db = argv[++*i];
+		return CLI_OPT_TAKEN;
+	}
+	if (!strcmp(a, "--json")) {
+		*json = true;
+		return CLI_OPT_TAKEN;
+	}
+	return CLI_OPT_OTHER;
 }

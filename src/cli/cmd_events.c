@@ -70,11 +70,12 @@ int cmd_events(int argc, char **argv)
 	struct ev_out o = {0};
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		int k = cli_store_opt(argc, argv, &i, &db, &o.json);
+		if (k == CLI_OPT_HELP) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--db") && v) {
-			db = v, i++;
+		} else if (k == CLI_OPT_TAKEN) {
+			continue;
 		} else if (!strcmp(argv[i], "--since") && v) {
 			if (clock_parse_iso(v, &since)) {
 				fprintf(stderr, "blackout events: --since: '%s' is not a time "
@@ -82,8 +83,6 @@ int cmd_events(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			i++;
-		} else if (!strcmp(argv[i], "--json")) {
-			o.json = true;
 		} else {
 			fprintf(stderr, "blackout events: unknown option or missing value: '%s'\n", argv[i]);
 			usage(stderr);

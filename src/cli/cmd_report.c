@@ -125,14 +125,12 @@ int cmd_report(int argc, char **argv)
 	const char *db = STORE_DEFAULT_PATH, *id_s = NULL;
 	struct rep r = {0};
 	for (int i = 1; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		int k = cli_store_opt(argc, argv, &i, &db, &r.json);
+		if (k == CLI_OPT_HELP) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--db") && v) {
-			db = v, i++;
-		} else if (!strcmp(argv[i], "--json")) {
-			r.json = true;
+		} else if (k == CLI_OPT_TAKEN) {
+			continue;
 		} else if (argv[i][0] != '-' && !id_s) {
 			id_s = argv[i];
 		} else {

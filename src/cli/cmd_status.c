@@ -133,14 +133,12 @@ int cmd_status(int argc, char **argv)
 	const char *db = STORE_DEFAULT_PATH;
 	bool json = false;
 	for (int i = 1; i < argc; i++) {
-		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		int k = cli_store_opt(argc, argv, &i, &db, &json);
+		if (k == CLI_OPT_HELP) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "--db") && v) {
-			db = v, i++;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
+		} else if (k == CLI_OPT_TAKEN) {
+			continue;
 		} else {
 			fprintf(stderr, "blackout status: unknown option or missing value: '%s'\n", argv[i]);
 			usage(stderr);
