@@ -12,6 +12,11 @@ static const struct cli_command commands[] = {
 	{"probe", cmd_probe, "probe targets once: --icmp, --tcp PORTS, --http, --dns, --smtp"},
 	{"mrt", cmd_mrt, "print MRT routing archives like bgpdump -m (or JSON)"},
 	{"bgp", cmd_bgp, "BGP visibility of watched prefixes (archives, live collector)"},
+	{"watch", cmd_watch, "probe a watchlist continuously, store it, detect outages"},
+	{"status", cmd_status, "now: each entity, its layers and targets (from the store)"},
+	{"events", cmd_events, "outage events, one per line (from the store)"},
+	{"report", cmd_report, "one event's timeline and cause, in words"},
+	{"replay", cmd_replay, "re-run detection over stored observations"},
 	{"check-config", cmd_check_config, "check a watchlist file and list every error"},
 	{"watchlist", cmd_watchlist, "list the built-in watchlists, or print one as YAML"},
 };
