@@ -1,6 +1,6 @@
 /*
  * cmd_watch.c - `blackout watch [-c CONFIG | --watchlist NAME] [--db FILE]
- * [--duration S] [-v|-q]`: probe a watchlist until SIGINT/SIGTERM (or for
+ * [--duration S] [--user NAME [--keep-net-raw]] [-v|-q]`: probe a watchlist until SIGINT/SIGTERM (or for
  * --duration seconds), store what was seen, detect outages (src/watch).
  * With neither a config nor a watchlist it explains how to start and exits 2:
  * it never probes anything by surprise.
@@ -10,18 +10,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "config/config.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/priv.h"
 #include "store/store.h"
 #include "watch/watch.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: blackout watch (-c CONFIG | --watchlist NAME) [--db FILE] [--duration SECONDS] [-v|-q]\n\n"
+		"usage: blackout watch (-c CONFIG | --watchlist NAME) [--db FILE] [--duration SECONDS]\n"
+		"                      [--user NAME [--keep-net-raw]] [-v|-q]\n\n"
 		"Probes a watchlist continuously, stores what it sees, and turns it into outage\n"
 		"events with their cause. Runs until SIGINT or SIGTERM (or --duration), then\n"
 		"flushes the store and exits 0.\n"
@@ -29,6 +32,9 @@ static void usage(FILE *f)
 		"  --watchlist NAME     a watchlist built into blackout ('blackout watchlist' lists them)\n"
 		"  --db FILE            the store (default: the config's store.path, else " STORE_DEFAULT_PATH ")\n"
 		"  --duration SECONDS   stop by itself after this long\n"
+		"  --user NAME          started as root: open the raw ICMP, BGP and API sockets and the\n"
+		"                       store, give the store's files to NAME, then run as NAME\n"
+		"  --keep-net-raw       with --user: keep CAP_NET_RAW (only that) after the drop\n"
 		"  -v, -q               more / less logging\n\n"
 		"To start:\n"
 		"  blackout check-config examples/loopback.yaml   check a watchlist (every error with line:col)\n"
@@ -67,7 +73,8 @@ struct config *cli_load_config(const char *file, const char *watchlist)
 
 int cmd_watch(int argc, char **argv)
 {
-	const char *file = NULL, *watchlist = NULL, *db = NULL;
+	const char *file = NULL, *watchlist = NULL, *db = NULL, *user = NULL;
+	bool keep_net_raw = false;
 	double duration = 0;
 	enum log_level lvl = LOG_INFO;
 	for (int i = 1; i < argc; i++) {
@@ -80,6 +87,10 @@ int cmd_watch(int argc, char **argv)
 			file = v, i++;
 		} else if (!strcmp(a, "--watchlist") && v) {
 			watchlist = v, i++;
+		} else if (!strcmp(a, "--user") && v) {
+			user = v, i++;
+		} else if (!strcmp(a, "--keep-net-raw")) {
+			keep_net_raw = true;
 		} else if (!strcmp(a, "--db") && v) {
 			db = v, i++;
 		} else if (!strcmp(a, "--duration") && v) {
@@ -105,6 +116,23 @@ int cmd_watch(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (keep_net_raw && !user) {
+		fprintf(stderr, "blackout watch: --keep-net-raw goes with --user NAME\n");
+		return EXIT_USAGE;
+	}
+	if (user) {
+		uid_t uid;
+		gid_t gid;
+		char perr[256];
+		if (priv_lookup(user, &uid, &gid, perr, sizeof perr) < 0) {
+			fprintf(stderr, "blackout watch: --user: %s\n", perr);
+			return EXIT_USAGE;
+		}
+		if (geteuid() != 0) {
+			fprintf(stderr, "blackout watch: --user %s needs to start as root\n", user);
+			return EXIT_USAGE;
+		}
+	}
 	if (file && watchlist) {
 		fprintf(stderr, "blackout watch: -c and --watchlist exclude each other\n");
 		return EXIT_USAGE;
@@ -116,7 +144,10 @@ int cmd_watch(int argc, char **argv)
 
 	signal(SIGPIPE, SIG_IGN); /* an exec hook or a client may go away */
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	struct watch_options opt = {.db_path = db, .duration_us = (int64_t)(duration * 1e6)};
+	struct watch_options opt = {.db_path = db,
+				    .duration_us = (int64_t)(duration * 1e6),
+				    .user = user,
+				    .keep_net_raw = keep_net_raw};
 	struct watch *w = NULL;
 	char err[512] = "";
 	int rc = watch_new(cfg, &opt, &w, err, sizeof err);

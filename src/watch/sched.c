@@ -361,6 +361,27 @@ static size_t engine_for(struct watch *w, const struct config_timing *tm, char *
 	return w->n_engines++;
 }
 
+/* Opens the engine's ICMP socket(s) for the job's target now, while the
+ * watcher may still be root (watch --user drops privileges right after this,
+ * and a raw socket cannot be opened later). A host resolved at run time may be
+ * of either family: both are opened. A failure is only logged: the probe's
+ * submit reports it again each round, as it did before. */
+static void prepare_icmp(struct watch *w, const struct watch_job *j)
+{
+	const struct config_target *t = &w->cfg->targets[j->target];
+	struct probe_engine *e = w->engines[j->engine].e;
+	char msg[256];
+	if (t->has_addr) {
+		if (probe_engine_prepare(e, PROBE_ICMP, t->addr.family, msg, sizeof msg) < 0)
+			log_warn("watch: %s: %s", t->name, msg);
+		return;
+	}
+	if (probe_engine_prepare(e, PROBE_ICMP, AF_INET, msg, sizeof msg) < 0)
+		log_debug("watch: %s: %s", t->name, msg);
+	if (probe_engine_prepare(e, PROBE_ICMP, AF_INET6, msg, sizeof msg) < 0)
+		log_debug("watch: %s: %s", t->name, msg);
+}
+
 int watch_sched_start(struct watch *w, char *err, size_t errlen)
 {
 	const struct config *cfg = w->cfg;
@@ -387,6 +408,8 @@ int watch_sched_start(struct watch *w, char *err, size_t errlen)
 				if (rc < 0)
 					return rc;
 			}
+			if (p->kind == PROBE_ICMP)
+				prepare_icmp(w, j);
 			if (p->kind == PROBE_HTTP)
 				need_http = true;
 			w->n_jobs++;

@@ -11,11 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/log.h"
 #include "core/mem.h"
+#include "core/priv.h"
 #include "serve/api.h"
 #include "serve/http.h"
 #include "watch/watch_int.h"
@@ -601,6 +603,27 @@ static int start_serving(struct watch *w, char *err, size_t errlen)
 	return 0;
 }
 
+/* The store's files were created as root by watch_new: give them to the user
+ * (SQLite writes the -wal and -shm through the descriptors already open, and
+ * the next start opens them as that user), then leave root. */
+static int drop_privileges(struct watch *w, char *err, size_t errlen)
+{
+	size_t n = strlen(w->db_path) + 8;
+	char *wal = xmalloc(n), *shm = xmalloc(n);
+	snprintf(wal, n, "%s-wal", w->db_path);
+	snprintf(shm, n, "%s-shm", w->db_path);
+	const char *files[] = {w->db_path, wal, shm, NULL};
+	int rc = priv_chown(w->opt.user, files, err, errlen);
+	if (rc == 0)
+		rc = priv_drop(w->opt.user, w->opt.keep_net_raw, err, errlen);
+	if (rc == 0)
+		log_info("watch: running as %s (uid %u, gid %u)%s", w->opt.user, (unsigned)getuid(),
+			 (unsigned)getgid(), w->opt.keep_net_raw ? " with CAP_NET_RAW" : ", no capabilities");
+	free(wal);
+	free(shm);
+	return rc;
+}
+
 int watch_run(struct watch *w, char *err, size_t errlen)
 {
 	const struct config *cfg = w->cfg;
@@ -649,6 +672,8 @@ int watch_run(struct watch *w, char *err, size_t errlen)
 	if (w->vis && cfg->bgp.enabled && (rc = bgp_start(w, err, errlen)) < 0)
 		goto fail;
 	if ((rc = watch_sched_start(w, err, errlen)) < 0)
+		goto fail;
+	if (w->opt.user && (rc = drop_privileges(w, err, errlen)) < 0)
 		goto fail;
 	uv_run(&w->loop, UV_RUN_DEFAULT);
 	return 0;

@@ -60,6 +60,9 @@ struct watch_options {
 	int64_t duration_us;  /* > 0: stop by itself after this long; 0: until a signal */
 	int64_t replay_us;    /* history replayed at start; 0: WATCH_REPLAY_DEFAULT_US, < 0: none */
 	bool no_http;         /* do not serve the API even if the config asks */
+	const char *user;     /* borrowed; non-NULL: drop from root to this user once every
+			       * privileged socket is open (core/priv.h) */
+	bool keep_net_raw;    /* with user: keep CAP_NET_RAW (nothing else) after the drop */
 };
 
 struct watch;
@@ -70,8 +73,12 @@ struct watch;
 int watch_new(const struct config *cfg, const struct watch_options *opt, struct watch **out,
 	      char *err, size_t errlen) MUSTCHECK;
 /* Starts probing, the BGP collector, the API and alerts, and runs the loop
- * until stopped (signal, duration, watch_stop). Returns 0 after a clean stop,
- * or a negative ERR_* (with err) when a component could not start. */
+ * until stopped (signal, duration, watch_stop). With opt.user, everything that
+ * needs root is open before the loop runs (store, API and BGP listen sockets,
+ * every ICMP socket of the probe engines); the store's files are given to the
+ * user, then privileges are dropped (priv_drop) before the first probe.
+ * Returns 0 after a clean stop, or a negative ERR_* (with err) when a component
+ * could not start or the drop failed. */
 int watch_run(struct watch *w, char *err, size_t errlen) MUSTCHECK;
 /* Begins the orderly stop (from a callback on the loop). */
 void watch_stop(struct watch *w);
