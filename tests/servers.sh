@@ -12,6 +12,8 @@
 #                          120 A records, and broken.kp., a zone that fails to load)
 #   start_smtp DIR [tls]   SMTP_PORT: aiosmtpd (with STARTTLS when "tls")
 #   start_hostile MODE DIR HOSTILE_PORT: build/helpers/hostile MODE
+#   start_listener ADDR PORT  LISTENER_PID: a TCP listener that accepts and closes
+#                          (a port that is up, for tcp probes; kill it to take it down)
 # stop_server NAME DIR stops one of them early (nginx, nsd, smtp).
 # jfield PATH reads one JSON object on stdin and prints the value at PATH
 # ("detail.tls.verified"; booleans as true/false, null as null).
@@ -147,6 +149,17 @@ start_smtp() {
 	echo $! >"$d/smtp.pid"
 	at_exit "stop_server smtp '$d'"
 	wait_for 20 port_open 127.0.0.1 "$SMTP_PORT"
+}
+
+start_listener() {
+	python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(512)
+while True: s.accept()[0].close()' "$1" "$2" &
+	LISTENER_PID=$!
+	at_exit "kill $LISTENER_PID"
+	wait_for 10 port_open "$1" "$2"
 }
 
 start_hostile() {

@@ -28,13 +28,7 @@ start_nginx "$d/nginx" || { fail "nginx starts" "see $d/nginx/logs"; finish; }
 start_nsd "$d/nsd" || { fail "nsd starts" ""; finish; }
 start_smtp "$d/smtp" || { fail "aiosmtpd starts" ""; finish; }
 ctl_port=$(free_port)
-python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.3", int(sys.argv[1]))); s.listen(64)
-while True: s.accept()[0].close()' "$ctl_port" &
-at_exit "kill $!"
-wait_for 10 port_open 127.0.0.3 "$ctl_port" || { fail "control listener" "not up"; finish; }
+start_listener 127.0.0.3 "$ctl_port" || { fail "control listener" "not up"; finish; }
 api_port=$(free_port)
 db=$d/watch.db
 cat >"$d/watch.yaml" <<YAML

@@ -21,21 +21,11 @@
 . "$TOP/tests/servers.sh"
 
 d=$(tmpdir)
-listen() { # ADDR PORT: a TCP listener in the background; its pid in $LPID
-	python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2]))); s.listen(512)
-while True: s.accept()[0].close()' "$1" "$2" &
-	LPID=$!
-	at_exit "kill $LPID"
-	wait_for 10 port_open "$1" "$2"
-}
 mass_port=$(free_port)
-listen 127.0.0.3 "$mass_port" || { fail "mass listener" "not up"; finish; }
+start_listener 127.0.0.3 "$mass_port" || { fail "mass listener" "not up"; finish; }
 shop_port=$(free_port)
-listen 127.0.0.4 "$shop_port" || { fail "shop listener" "not up"; finish; }
-shop_pid=$LPID
+start_listener 127.0.0.4 "$shop_port" || { fail "shop listener" "not up"; finish; }
+shop_pid=$LISTENER_PID
 api_port=$(free_port)
 db=$d/crash.db
 python3 - "$d/crash.yaml" "$mass_port" "$shop_port" "$api_port" <<'PY'

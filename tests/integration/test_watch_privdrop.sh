@@ -34,13 +34,7 @@ uid=$(id -u "$user"); gid=$(id -g "$user")
 start_nginx "$d/nginx" || { fail "nginx starts" "see $d/nginx/logs"; finish; }
 at_exit "stop_server nginx '$d/nginx'"
 tcp_port=$(free_port)
-python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.3", int(sys.argv[1]))); s.listen(64)
-while True: s.accept()[0].close()' "$tcp_port" &
-at_exit "kill $!"
-wait_for 10 port_open 127.0.0.3 "$tcp_port" || { fail "tcp listener" "not up"; finish; }
+start_listener 127.0.0.3 "$tcp_port" || { fail "tcp listener" "not up"; finish; }
 api_port=$(free_port)
 dbdir=$d/db
 mkdir "$dbdir"
