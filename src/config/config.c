@@ -16,7 +16,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ldns/dname.h> /* not ldns/ldns.h: it pulls OpenSSL, whose ERR_STATE clashes */
+#include <ldns/dname.h> /* not ldns/ldns.h: it pulls OpenSSL, whose ERR_WRONG_STATE clashes */
 #include <ldns/rr.h>
 #include <limits.h>
 #include <stdarg.h>

@@ -28,7 +28,7 @@
 	X(ERR_TIMEOUT, -12, "timed out")                             \
 	X(ERR_CLOSED, -13, "closed")                                 \
 	X(ERR_TOOBIG, -14, "too large")                              \
-	X(ERR_STATE, -15, "wrong state for this call")               \
+	X(ERR_WRONG_STATE, -15, "wrong state for this call")               \
 	X(ERR_DB, -16, "database error")                             \
 	X(ERR_SYS, -17, "system call failed (see errno)")
 

@@ -1,9 +1,5 @@
-/* <ldns/ldns.h> pulls in OpenSSL, whose typedef ERR_STATE clashes with the
- * ERR_STATE of core/err.h: rename OpenSSL's while it is read (we never use it). */
 #include <stdbool.h> /* first: without it ldns makes bool a signed char, another ABI */
-#define ERR_STATE openssl_ERR_STATE
 #include <ldns/ldns.h>
-#undef ERR_STATE
 
 #include "probe/dns_wire.h"
 

@@ -981,7 +981,7 @@ int probe_engine_prepare(struct probe_engine *e, int kind, int family, char *err
 {
 	if (e->closing) {
 		snprintf(err, errlen, "the probe engine is closing");
-		return ERR_STATE;
+		return ERR_WRONG_STATE;
 	}
 	if (family != AF_INET && family != AF_INET6) {
 		snprintf(err, errlen, "unknown address family %d", family);
@@ -1038,7 +1038,7 @@ int probe_engine_submit(struct probe_engine *e, const struct probe_target *t, si
 	e->errmsg[0] = '\0';
 	if (e->closing) {
 		snprintf(e->errmsg, sizeof e->errmsg, "the probe engine is closing");
-		return ERR_STATE;
+		return ERR_WRONG_STATE;
 	}
 	bool need[2] = {false, false};
 	for (size_t k = 0; k < n; k++) {

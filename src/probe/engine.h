@@ -139,7 +139,7 @@ int probe_engine_prepare(struct probe_engine *e, int kind, int family, char *err
                          size_t errlen) MUSTCHECK;
 
 /* Queues n targets (copied). All or nothing: returns 0, or a negative ERR_*
- * (bad target: ERR_INVAL; socket: as prepare(); engine closing: ERR_STATE)
+ * (bad target: ERR_INVAL; socket: as prepare(); engine closing: ERR_WRONG_STATE)
  * with nothing queued and no callback to come; the message is then in
  * probe_engine_errmsg(). Sending starts on the next loop iteration. */
 int probe_engine_submit(struct probe_engine *e, const struct probe_target *t, size_t n) MUSTCHECK;

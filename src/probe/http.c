@@ -2,11 +2,7 @@
  * http.c - libcurl's multi interface on a libuv loop, and the HTTP probe's
  * verdict. See http.h.
  */
-/* OpenSSL's typedef ERR_STATE clashes with core/err.h's ERR_STATE: rename
- * OpenSSL's while its headers are read (we never use it). */
-#define ERR_STATE openssl_ERR_STATE
 #include <openssl/x509.h>
-#undef ERR_STATE
 
 #include "probe/http.h"
 
@@ -529,7 +525,7 @@ int http_probe_start(struct http_client *c, const struct http_spec *s, probe_don
                      struct http_probe **out, char *err, size_t errlen)
 {
 	if (c->closing)
-		return errf(err, errlen, ERR_STATE, "the HTTP client is closing");
+		return errf(err, errlen, ERR_WRONG_STATE, "the HTTP client is closing");
 	if (!cb || !s->url)
 		return errf(err, errlen, ERR_INVAL, "an HTTP probe needs a URL and a callback");
 	bool https = false;

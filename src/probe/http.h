@@ -86,7 +86,7 @@ void http_client_free(struct http_client *c);
  * Starts one probe on c. Returns 0 and calls cb(arg, result) exactly once
  * later (see probe_done_cb in probe/result.h), or returns an error without
  * ever calling cb: ERR_PARSE (the URL, connect_addr or expect_body does not
- * parse; err says which and why), ERR_INVAL (not http/https), ERR_STATE (the
+ * parse; err says which and why), ERR_INVAL (not http/https), ERR_WRONG_STATE (the
  * client is being freed). err (errlen bytes) may be NULL.
  * If out is not NULL it receives the probe, valid until cb is called.
  */

@@ -1,7 +1,7 @@
 /*
  * token.h - bearer token comparison, in constant time.
  *
- * Its own file because OpenSSL's headers and core/err.h both define ERR_STATE.
+ * Kept apart from the API code so the OpenSSL use (SHA-256, CRYPTO_memcmp) stays in one file.
  */
 #ifndef BLACKOUT_SERVE_TOKEN_H
 #define BLACKOUT_SERVE_TOKEN_H

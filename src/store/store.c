@@ -419,7 +419,7 @@ static int setup_check(struct store *st)
 		return ERR_PERM;
 	}
 	if (st->in_flight)
-		return ERR_STATE; /* errmsg belongs to the flush now: leave it alone */
+		return ERR_WRONG_STATE; /* errmsg belongs to the flush now: leave it alone */
 	return 0;
 }
 
@@ -789,7 +789,7 @@ void store_queue_event(struct store *st, const struct store_event *e)
 int store_flush_begin(struct store *st)
 {
 	if (st->in_flight)
-		return ERR_STATE;
+		return ERR_WRONG_STATE;
 	if (!st->wdb) {
 		snprintf(st->errmsg, sizeof st->errmsg, "%s is open read-only", st->path);
 		return ERR_PERM;
@@ -1038,7 +1038,7 @@ fail:
 int store_flush_end(struct store *st)
 {
 	if (!st->in_flight)
-		return ERR_STATE;
+		return ERR_WRONG_STATE;
 	st->in_flight = false;
 	st->err_dst = st->errmsg;
 	st->stats.last_flush_us = st->batch_us;

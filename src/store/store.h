@@ -55,7 +55,7 @@
  *
  * Setup writes (store_set_vantage, store_upsert_*, store_sync_config,
  * store_meta_set, store_maintain) run synchronously on the calling thread and
- * must not overlap a flush in flight (they return ERR_STATE if one is).
+ * must not overlap a flush in flight (they return ERR_WRONG_STATE if one is).
  */
 #ifndef BLACKOUT_STORE_STORE_H
 #define BLACKOUT_STORE_STORE_H
@@ -199,7 +199,7 @@ void store_queue_event(struct store *st, const struct store_event *e);
 /* ---- flushing ------------------------------------------------------------ */
 
 /* Loop thread: moves the queue into the batch. Returns 1 if there is a batch
- * to write, 0 if the queue was empty, ERR_STATE if a flush is in flight. */
+ * to write, 0 if the queue was empty, ERR_WRONG_STATE if a flush is in flight. */
 int store_flush_begin(struct store *st) MUSTCHECK;
 /* Any one thread, between begin and end: writes the batch in one transaction. */
 void store_flush_run(struct store *st);
