@@ -26,5 +26,7 @@ int cmd_watchlist(int argc, char **argv);
 int cmd_probe_app(int argc, char **argv);
 int cmd_mrt(int argc, char **argv);
 int cmd_bgp(int argc, char **argv);
+/* `lab ...`: execs the lab scripts (lab/lab, lab/scenario, lab/run). */
+int cmd_lab(int argc, char **argv);
 
 #endif
