@@ -343,23 +343,38 @@ static int count_targets(struct run *r, uint64_t max, uint64_t *total)
 	return 0;
 }
 
-/* --http, --dns and --smtp belong to the application probes (cmd_probe_app.c);
- * note that there --tcp is a flag (DNS over TCP), so the kind decides first. */
-static bool is_app_probe(int argc, char **argv)
+/* Is one of the options before "--" one of kinds[n]? */
+static bool has_kind(int argc, char **argv, const char *const *kinds, size_t n)
 {
-	static const char *const kinds[] = {"--http", "--dns", "--smtp"};
 	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
-		for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
-			size_t n = strlen(kinds[k]);
-			if (!strncmp(argv[i], kinds[k], n) &&
-			    (argv[i][n] == '\0' || argv[i][n] == '='))
+		for (size_t k = 0; k < n; k++) {
+			size_t len = strlen(kinds[k]);
+			if (!strncmp(argv[i], kinds[k], len) &&
+			    (argv[i][len] == '\0' || argv[i][len] == '='))
 				return true;
 		}
 	return false;
 }
 
+/* --http, --dns and --smtp belong to the application probes (cmd_probe_app.c);
+ * note that there --tcp is a flag (DNS over TCP), so the kind decides first. */
+static bool is_app_probe(int argc, char **argv)
+{
+	static const char *const kinds[] = {"--http", "--dns", "--smtp"};
+	return has_kind(argc, argv, kinds, sizeof kinds / sizeof kinds[0]);
+}
+
+/* --trace belongs to the traceroute (cmd_probe_trace.c). */
+static bool is_trace_probe(int argc, char **argv)
+{
+	static const char *const kinds[] = {"--trace"};
+	return has_kind(argc, argv, kinds, 1);
+}
+
 int cmd_probe(int argc, char **argv)
 {
+	if (is_trace_probe(argc, argv))
+		return cmd_probe_trace(argc, argv);
 	if (is_app_probe(argc, argv))
 		return cmd_probe_app(argc, argv);
 	enum {
@@ -478,6 +493,9 @@ int cmd_probe(int argc, char **argv)
 			/* and the application probes' options, which share the command */
 			char *help[] = {argv[0], (char *)"--help", NULL};
 			status = cmd_probe_app(2, help);
+			fflush(stdout);
+			printf("\n");
+			status |= cmd_probe_trace(2, help);
 			goto done;
 		}
 		default:
@@ -491,7 +509,8 @@ int cmd_probe(int argc, char **argv)
 		}
 	}
 	if (r.kind < 0) {
-		log_error("say which probe: --icmp or --tcp PORTS (try 'blackout probe --help')");
+		log_error("say which probe: --icmp, --tcp PORTS, --http, --dns, --smtp or --trace "
+		          "(try 'blackout probe --help')");
 		goto done;
 	}
 	for (int i = optind; i < argc; i++)

@@ -364,13 +364,7 @@ static int parse_args(int argc, char **argv, struct run *r)
 			usage(stdout);
 			return -1;
 		default:
-			if (optopt)
-				log_error("probe: option '%s' needs a value or is unknown",
-				          argv[optind - 1]);
-			else
-				log_error("probe: unknown option '%s'", argv[optind - 1]);
-			usage(stderr);
-			return EXIT_USAGE;
+			return cli_bad_option("probe", argv, usage);
 		}
 	}
 	if (optind < argc) {

@@ -8,8 +8,6 @@
 
 #include <errno.h>
 #include <linux/errqueue.h>
-#include <linux/filter.h>
-#include <netinet/icmp6.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +23,7 @@
 #include "probe/icmp_wire.h"
 #include "probe/result.h"
 #include "probe/rate.h"
+#include "probe/rawsock.h"
 
 #define NIL UINT32_MAX
 #define MAX_SLOTS (UINT32_MAX / 2)
@@ -34,8 +33,6 @@
 #define RX_LEN 1280     /* a whole IPv6 error quote fits */
 #define PKT_LEN (ICMP_HDR_LEN + ICMP_TOKEN_LEN)
 #define SOCK_BUF (8 << 20)
-/* struct icmp_filter from <linux/icmp.h>, which clashes with <netinet/in.h> */
-#define ICMP_FILTER_OPT 1
 
 enum slot_state { S_FREE = 0, S_PENDING, S_READY, S_INFLIGHT };
 
@@ -288,28 +285,6 @@ static void bigger_buffers(int fd)
 		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sz, sizeof sz);
 }
 
-/* A raw ICMP socket gets a copy of every ICMP packet the host receives. This
- * classic BPF program drops echo replies that carry another identifier (other
- * pingers, another blackout) in the kernel, before they take room in our
- * receive queue; errors pass (their quote is checked in user space). */
-static void attach_id_filter(int fd, int family, uint16_t id)
-{
-	bool v6 = family == AF_INET6;
-	struct sock_filter code[] = {
-	    /* X = offset of the ICMP header: the IPv4 header length, or 0 */
-	    v6 ? (struct sock_filter)BPF_STMT(BPF_LDX | BPF_IMM, 0)
-	       : (struct sock_filter)BPF_STMT(BPF_LDX | BPF_B | BPF_MSH, 0),
-	    BPF_STMT(BPF_LD | BPF_B | BPF_IND, 0), /* type */
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, v6 ? ICMP6_ECHO_REPLY : ICMP4_ECHO_REPLY, 0, 3),
-	    BPF_STMT(BPF_LD | BPF_H | BPF_IND, 4), /* identifier */
-	    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, id, 1, 0),
-	    BPF_STMT(BPF_RET | BPF_K, 0),
-	    BPF_STMT(BPF_RET | BPF_K, 0xffff),
-	};
-	struct sock_fprog prog = {.len = sizeof code / sizeof code[0], .filter = code};
-	(void)setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
-}
-
 static int open_icmp(struct probe_engine *e, int family, char *err, size_t errlen)
 {
 	int fi = fam_index(family);
@@ -361,21 +336,14 @@ static int open_icmp(struct probe_engine *e, int family, char *err, size_t errle
 		return why == EPERM || why == EACCES ? ERR_PERM : ERR_SYS;
 	}
 	bigger_buffers(fd);
-	if (k->raw)
-		attach_id_filter(fd, family, e->icmp_id);
-	if (k->raw && !fi) {
-		/* the kernel drops all ICMP but replies and errors before they reach us
+	if (k->raw) {
+		/* a raw socket gets a copy of all ICMP the host receives: let the
+		 * kernel drop other pingers' replies and all but replies and errors
 		 * (on loopback we would otherwise see our own echo requests too) */
-		uint32_t block = ~((1u << ICMP4_ECHO_REPLY) | (1u << ICMP4_DEST_UNREACH) |
-		                   (1u << ICMP4_TIME_EXCEEDED));
-		(void)setsockopt(fd, SOL_RAW, ICMP_FILTER_OPT, &block, sizeof block);
-	} else if (k->raw) {
-		struct icmp6_filter f;
-		ICMP6_FILTER_SETBLOCKALL(&f);
-		ICMP6_FILTER_SETPASS(ICMP6_ECHO_REPLY, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_DEST_UNREACH, &f);
-		ICMP6_FILTER_SETPASS(ICMP6_TIME_EXCEEDED, &f);
-		(void)setsockopt(fd, IPPROTO_ICMPV6, ICMP6_FILTER, &f, sizeof f);
+		const uint8_t pass4[] = {ICMP4_ECHO_REPLY, ICMP4_DEST_UNREACH, ICMP4_TIME_EXCEEDED};
+		const uint8_t pass6[] = {ICMP6_ECHO_REPLY, ICMP6_DEST_UNREACH, ICMP6_TIME_EXCEEDED};
+		rawsock_echo_id_filter(fd, family, e->icmp_id);
+		rawsock_icmp_types(fd, family, fi ? pass6 : pass4, 3);
 	} else {
 		/* ping sockets report ICMP errors only through the error queue */
 		int on = 1;

@@ -25,17 +25,40 @@ static void wr32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-uint16_t icmp_checksum(const void *data, size_t n)
+uint32_t icmp_sum(uint32_t sum, const void *data, size_t n)
 {
 	const uint8_t *p = data;
-	uint32_t sum = 0;
-	for (; n >= 2; p += 2, n -= 2)
+	for (; n >= 2; p += 2, n -= 2) {
 		sum += (uint32_t)(p[0] << 8 | p[1]);
+		if (sum >> 31) /* fold before it can overflow (inputs of gigabytes) */
+			sum = (sum & 0xffff) + (sum >> 16);
+	}
 	if (n)
 		sum += (uint32_t)(p[0] << 8);
+	return sum;
+}
+
+uint16_t icmp_sum_fold(uint32_t sum)
+{
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	uint16_t c = (uint16_t)~sum;
+	return (uint16_t)sum;
+}
+
+uint32_t icmp_pseudo_sum(const struct addr *src, const struct addr *dst, uint8_t proto,
+                         uint32_t len)
+{
+	size_t alen = src->family == AF_INET6 ? 16 : 4;
+	uint32_t sum = icmp_sum(0, src->bytes, alen);
+	sum = icmp_sum(sum, dst->bytes, alen);
+	if (alen == 4)
+		return sum + proto + (len & 0xffff);
+	return sum + proto + (len >> 16) + (len & 0xffff);
+}
+
+uint16_t icmp_checksum(const void *data, size_t n)
+{
+	uint16_t c = (uint16_t)~icmp_sum_fold(icmp_sum(0, data, n));
 	/* return it so that storing the two bytes high-first is right on any host */
 	uint8_t be[2] = {(uint8_t)(c >> 8), (uint8_t)c};
 	uint16_t out;
@@ -171,6 +194,7 @@ static void quote_l4(struct icmp_quote *q, const uint8_t *p, size_t n)
 	q->has_l4 = true;
 	if (q->proto == IPPROTO_ICMP || q->proto == IPPROTO_ICMPV6) {
 		q->icmp_type = p[0];
+		q->cksum = rd16(p + 2);
 		q->id = rd16(p + 4);
 		q->seq = rd16(p + 6);
 		q->payload = p + 8;
@@ -178,8 +202,12 @@ static void quote_l4(struct icmp_quote *q, const uint8_t *p, size_t n)
 	} else if (q->proto == IPPROTO_TCP || q->proto == IPPROTO_UDP) {
 		q->sport = rd16(p);
 		q->dport = rd16(p + 2);
-		if (q->proto == IPPROTO_TCP)
+		if (q->proto == IPPROTO_TCP) {
 			q->tcp_seq = rd32(p + 4);
+		} else {
+			q->udp_len = rd16(p + 4);
+			q->cksum = rd16(p + 6);
+		}
 	}
 }
 
@@ -191,6 +219,7 @@ static int quote4(struct icmp_quote *q, const uint8_t *p, size_t n)
 		return rc;
 	q->proto = p[9];
 	q->ttl = p[8];
+	q->ip_id = rd16(p + 4);
 	addr_set(&q->src, AF_INET, p + 12);
 	addr_set(&q->dst, AF_INET, p + 16);
 	/* only the first fragment carries the upper-layer header */
@@ -208,6 +237,7 @@ static int quote6(struct icmp_quote *q, const uint8_t *p, size_t n)
 	addr_set(&q->src, AF_INET6, p + 8);
 	addr_set(&q->dst, AF_INET6, p + 24);
 	q->ttl = p[7];
+	q->flow_label = rd32(p) & 0xfffff;
 	uint8_t next = p[6];
 	size_t off = 40;
 	/* walk the extension headers, a bounded number of them */
@@ -307,5 +337,41 @@ int icmp_parse_echo(const uint8_t *p, size_t n, int family, struct icmp_msg *out
 		return rc;
 	if (out->kind != ICMP_MSG_ECHO_REPLY && out->kind != ICMP_MSG_ECHO_REQUEST)
 		return ERR_PARSE;
+	return 0;
+}
+
+int icmp_parse_tcp(const uint8_t *p, size_t n, int family, bool with_ip, struct icmp_tcp_seg *out)
+{
+	memset(out, 0, sizeof *out);
+	if (family != AF_INET && family != AF_INET6)
+		return ERR_INVAL;
+	if (with_ip) {
+		if (family != AF_INET)
+			return ERR_INVAL;
+		size_t hl, total;
+		int rc = ip4_header(p, n, &hl, &total);
+		if (rc)
+			return rc;
+		if (p[9] != IPPROTO_TCP || (rd16(p + 6) & 0x1fff))
+			return ERR_PARSE;
+		out->has_ip = true;
+		out->ttl = p[8];
+		addr_set(&out->src, AF_INET, p + 12);
+		addr_set(&out->dst, AF_INET, p + 16);
+		p += hl;
+		n = total - hl;
+	}
+	if (n < 20)
+		return ERR_TRUNC;
+	size_t doff = (size_t)(p[12] >> 4) * 4;
+	if (doff < 20)
+		return ERR_PARSE;
+	if (doff > n)
+		return ERR_TRUNC;
+	out->sport = rd16(p);
+	out->dport = rd16(p + 2);
+	out->seq = rd32(p + 4);
+	out->ack = rd32(p + 8);
+	out->flags = p[13];
 	return 0;
 }

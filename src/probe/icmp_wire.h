@@ -24,6 +24,13 @@
  * header (RFC 792's minimum) leave the token out: the caller then matches
  * the quoted id/seq and destination instead.
  *
+ * A traceroute's raw TCP socket also receives the destination's answers
+ * (SYN-ACK, RST) as plain TCP segments: icmp_parse_tcp() reads those, with
+ * the same IPv4 header code. icmp_sum()/icmp_pseudo_sum() expose the
+ * checksum arithmetic, for probes whose checksum covers a pseudo-header
+ * (UDP, TCP, ICMPv6) or whose checksum is held constant on purpose (Paris
+ * traceroute, probe/trace_wire.h).
+ *
  * Invariants: every read is bounds-checked against the length given; nothing
  * is written outside the output struct; pointers in the output point into
  * the input buffer (borrowed: valid as long as it is).
@@ -68,10 +75,14 @@ struct icmp_quote {
 	struct addr src, dst; /* of the original packet (our probe): dst is the target */
 	uint8_t proto;        /* IPPROTO_ICMP, IPPROTO_ICMPV6, IPPROTO_TCP, IPPROTO_UDP, or other */
 	uint8_t ttl;          /* as it reached the router (hop limit for IPv6) */
+	uint16_t ip_id;       /* IPv4 identification (0 for IPv6) */
+	uint32_t flow_label;  /* IPv6 flow label (0 for IPv4) */
 	bool has_l4;          /* the 8 bytes after the IP header were there */
 	/* ICMP / ICMPv6 echo */
 	uint8_t icmp_type;
 	uint16_t id, seq;
+	uint16_t cksum; /* ICMP: bytes 2-3; UDP: bytes 6-7 (TCP's is past the first 8 bytes) */
+	uint16_t udp_len;
 	const uint8_t *payload; /* borrowed: quoted echo payload, may be cut short */
 	size_t payload_len;
 	/* TCP / UDP */
@@ -105,6 +116,17 @@ struct icmp_token {
 /* The Internet checksum (RFC 1071) of n bytes, in network byte order as stored. */
 uint16_t icmp_checksum(const void *data, size_t n);
 
+/* The unfolded one's-complement sum of n bytes read as big-endian 16-bit
+ * words (an odd last byte is the high half of a word), added to sum. Chain
+ * calls over pieces of even length; fold with icmp_sum_fold(). */
+uint32_t icmp_sum(uint32_t sum, const void *data, size_t n);
+/* sum folded to 16 bits (end-around carry), not complemented. */
+uint16_t icmp_sum_fold(uint32_t sum);
+/* The sum of the IPv4 or IPv6 pseudo-header (RFC 768 / RFC 8200 8.1) for an
+ * upper-layer packet of len bytes and protocol proto between src and dst. */
+uint32_t icmp_pseudo_sum(const struct addr *src, const struct addr *dst, uint8_t proto,
+                         uint32_t len);
+
 /* Writes an echo request into buf (cap bytes): 8-byte header then payload
  * (plen bytes, may be NULL when plen is 0). For AF_INET the checksum is
  * filled in; for AF_INET6 it is left 0 (the kernel computes ICMPv6 checksums
@@ -129,6 +151,27 @@ int icmp_parse(const uint8_t *p, size_t n, int family, bool with_ip,
 /* Parses a bare ICMP/ICMPv6 echo message (request or reply) starting at its
  * header: what a ping socket's error queue returns as the quoted probe. */
 int icmp_parse_echo(const uint8_t *p, size_t n, int family, struct icmp_msg *out) MUSTCHECK;
+
+/* A TCP segment as a raw TCP socket delivers it (IPv4: with its IP header;
+ * IPv6: the segment alone, the addresses come from recvfrom). */
+struct icmp_tcp_seg {
+	bool has_ip; /* src/dst/ttl are set (IPv4) */
+	struct addr src, dst;
+	uint8_t ttl;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags; /* ICMP_TCP_SYN | ICMP_TCP_ACK | ICMP_TCP_RST | ... */
+};
+#define ICMP_TCP_FIN 0x01
+#define ICMP_TCP_SYN 0x02
+#define ICMP_TCP_RST 0x04
+#define ICMP_TCP_ACK 0x10
+
+/* Parses one TCP segment (its 20-byte header at least). family AF_INET or
+ * AF_INET6; with_ip: an IPv4 header comes first. Returns 0, ERR_TRUNC,
+ * ERR_PARSE (not TCP, bad header length, a later fragment) or ERR_INVAL. */
+int icmp_parse_tcp(const uint8_t *p, size_t n, int family, bool with_ip,
+                   struct icmp_tcp_seg *out) MUSTCHECK;
 
 /* The probe outcome an ICMP error type/code means (OUTCOME_* from core/obs.h);
  * -1 when the type is not an error that ends a probe (e.g. packet too big). */

@@ -12,7 +12,7 @@ expect_usage() {
 	if [ "$rc" != 2 ]; then fail "$name" "exit $rc, want 2 ($err)"; return; fi
 	case "$err" in *"$want"*) ok "$name" ;; *) fail "$name" "message '$err' does not say '$want'" ;; esac
 }
-expect_usage "no probe kind" "--icmp or --tcp" 127.0.0.1
+expect_usage "no probe kind" "--icmp, --tcp PORTS, --http, --dns, --smtp or --trace" 127.0.0.1
 expect_usage "no targets" "no targets" --icmp
 expect_usage "bad address" "argument 2: '127.0.0.300' is not an IP address" --icmp 127.0.0.1 127.0.0.300
 expect_usage "bad prefix" "argument 1: '127.0.0.0/40' is not a valid CIDR prefix" --icmp 127.0.0.0/40

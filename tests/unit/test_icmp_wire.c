@@ -389,6 +389,96 @@ TEST(test_every_truncation)
 	CHECK_INT(ok, (int)(len - (20 + 8 + 20) + 1));
 }
 
+/* The new quote fields (IP id, flow label, quoted checksums) and the sums. */
+TEST(test_quote_fields_and_sums)
+{
+	uint8_t udp[8] = {0x82, 0x9a, 0x82, 0x9b, 0x00, 0x18, 0x12, 0x34};
+	uint8_t inner[64], body[128], pkt[256];
+	size_t in = ip4(inner, IPPROTO_UDP, "198.51.100.1", "203.0.113.9", 1, udp, sizeof udp);
+	inner[4] = 0xbe, inner[5] = 0xef; /* identification */
+	size_t bn = icmp(body, ICMP4_TIME_EXCEEDED, 0, inner, in);
+	size_t len = ip4(pkt, IPPROTO_ICMP, "198.51.100.2", "198.51.100.1", 64, body, bn);
+	struct icmp_msg m;
+	CHECK_INT(icmp_parse(pkt, len, AF_INET, true, &m), 0);
+	CHECK_INT(m.quote.ip_id, 0xbeef);
+	CHECK_INT(m.quote.udp_len, 0x18);
+	CHECK_INT(m.quote.cksum, 0x1234);
+	CHECK_INT(m.quote.sport, 0x829a);
+	CHECK_INT(m.quote.ttl, 1);
+	/* IPv6: flow label 0xabcde, quoted ICMPv6 echo checksum */
+	uint8_t echo[8] = {ICMP6_ECHO_REQUEST, 0, 0x55, 0x66, 0, 7, 0, 9};
+	in = ip6(inner, IPPROTO_ICMPV6, "2001:db8::1", "2001:db8:2::9", 1, echo, sizeof echo);
+	inner[1] = 0x0a, inner[2] = 0xbc, inner[3] = 0xde;
+	bn = icmp(body, ICMP6_TIME_EXCEEDED, 0, inner, in);
+	CHECK_INT(icmp_parse(body, bn, AF_INET6, false, &m), 0);
+	CHECK_INT(m.quote.flow_label, 0xabcde);
+	CHECK_INT(m.quote.cksum, 0x5566);
+	CHECK_INT(m.quote.id, 7);
+	CHECK_INT(m.quote.seq, 9);
+	/* the pseudo-header: a UDP datagram whose checksum verifies to 0xffff */
+	struct addr s4 = A("198.51.100.1"), d4 = A("203.0.113.9");
+	uint8_t dg[10] = {0x12, 0x34, 0x00, 0x35, 0x00, 0x0a, 0x00, 0x00, 0xab, 0xcd};
+	uint32_t sum = icmp_sum(icmp_pseudo_sum(&s4, &d4, IPPROTO_UDP, 10), dg, 10);
+	uint16_t c = (uint16_t)~icmp_sum_fold(sum);
+	dg[6] = (uint8_t)(c >> 8), dg[7] = (uint8_t)c;
+	CHECK_INT(icmp_sum_fold(icmp_sum(icmp_pseudo_sum(&s4, &d4, IPPROTO_UDP, 10), dg, 10)),
+	          0xffff);
+	/* the same by hand: 198.51+100.1+203.0+113.9, 17, 10, the datagram */
+	uint32_t hand =
+	    0xc633 + 0x6401 + 0xcb00 + 0x7109 + 17 + 10 + 0x1234 + 0x0035 + 0x000a + 0xabcd;
+	CHECK_INT(c, (uint16_t)~icmp_sum_fold(hand));
+	/* icmp_checksum is icmp_sum folded and inverted, odd lengths too */
+	const uint8_t odd[3] = {0x01, 0x02, 0x03};
+	uint16_t ck = icmp_checksum(odd, 3);
+	const uint8_t *cb = (const uint8_t *)&ck;
+	CHECK_INT(cb[0] << 8 | cb[1], (uint16_t)~icmp_sum_fold(0x0102 + 0x0300));
+}
+
+/* TCP segments as a raw TCP socket delivers them. */
+TEST(test_parse_tcp)
+{
+	uint8_t seg[24] = {0}, pkt[64];
+	seg[0] = 0x00, seg[1] = 0x50;  /* sport 80 */
+	seg[2] = 0x9c, seg[3] = 0x40;  /* dport 40000 */
+	seg[4] = 1, seg[7] = 2;        /* seq 0x01000002 */
+	seg[8] = 0xaa, seg[11] = 0xbb; /* ack 0xaa0000bb */
+	seg[12] = 6 << 4;              /* 24-byte header */
+	seg[13] = ICMP_TCP_SYN | ICMP_TCP_ACK;
+	size_t len = ip4(pkt, IPPROTO_TCP, "203.0.113.9", "198.51.100.1", 61, seg, sizeof seg);
+	struct icmp_tcp_seg s;
+	CHECK_INT(icmp_parse_tcp(pkt, len, AF_INET, true, &s), 0);
+	CHECK(s.has_ip);
+	char a[ADDR_STRLEN];
+	CHECK_STR(addr_format(&s.src, a, sizeof a), "203.0.113.9");
+	CHECK_INT(s.ttl, 61);
+	CHECK_INT(s.sport, 80);
+	CHECK_INT(s.dport, 40000);
+	CHECK_INT(s.seq, 0x01000002);
+	CHECK_INT(s.ack, 0xaa0000bbu);
+	CHECK_INT(s.flags, ICMP_TCP_SYN | ICMP_TCP_ACK);
+	/* IPv6: no IP header */
+	CHECK_INT(icmp_parse_tcp(seg, sizeof seg, AF_INET6, false, &s), 0);
+	CHECK(!s.has_ip);
+	CHECK_INT(s.ack, 0xaa0000bbu);
+	CHECK_INT(icmp_parse_tcp(seg, sizeof seg, AF_INET6, true, &s), ERR_INVAL);
+	CHECK_INT(icmp_parse_tcp(seg, sizeof seg, 99, false, &s), ERR_INVAL);
+	/* every cut short of the header is ERR_TRUNC; a header longer than the data too */
+	for (size_t n = 0; n < 24; n++)
+		if (icmp_parse_tcp(seg, n, AF_INET6, false, &s) != ERR_TRUNC)
+			T_FAIL("a %zu-byte segment is not ERR_TRUNC", n);
+	for (size_t n = 0; n < 20 + 20; n++)
+		if (icmp_parse_tcp(pkt, n, AF_INET, true, &s) != ERR_TRUNC)
+			T_FAIL("a %zu-byte packet is not ERR_TRUNC", n);
+	seg[12] = 4 << 4; /* data offset 16: not TCP */
+	CHECK_INT(icmp_parse_tcp(seg, sizeof seg, AF_INET6, false, &s), ERR_PARSE);
+	/* not TCP, or a later fragment */
+	pkt[9] = IPPROTO_UDP;
+	CHECK_INT(icmp_parse_tcp(pkt, len, AF_INET, true, &s), ERR_PARSE);
+	pkt[9] = IPPROTO_TCP;
+	pkt[7] = 8;
+	CHECK_INT(icmp_parse_tcp(pkt, len, AF_INET, true, &s), ERR_PARSE);
+}
+
 int main(void)
 {
 	RUN(test_checksum_known);
@@ -401,5 +491,7 @@ int main(void)
 	RUN(test_error_quote_icmp6);
 	RUN(test_malformed);
 	RUN(test_every_truncation);
+	RUN(test_quote_fields_and_sums);
+	RUN(test_parse_tcp);
 	return test_main_end();
 }
