@@ -184,7 +184,7 @@ rss() { # label args...
 	echo "## Probe engine: ICMP and TCP on loopback"
 	echo
 	echo "\`blackout probe\` against fping, scamper, nmap and the machine's own ceiling (a minimal"
-	echo "sendmmsg/recvmmsg loop, [bench/icmp_ceiling.c](../../bench/icmp_ceiling.c): batches of 64, 4,096 in"
+	echo "sendmmsg/recvmmsg loop, `bench/icmp_ceiling.c`: batches of 64, 4,096 in"
 	echo "flight, one raw socket, no per-target state). $RUNS runs, interleaved with the order rotating; medians"
 	echo "of wall-clock time of the whole command (start-up and reading the target list included);"
 	echo "\"vs\" columns are medians of per-run ratios. $(nproc) cores, shared with other work: expect +-20 %."

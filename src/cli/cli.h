@@ -9,6 +9,9 @@
 #ifndef BLACKOUT_CLI_H
 #define BLACKOUT_CLI_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #define EXIT_USAGE 2
@@ -36,6 +39,27 @@ int cmd_mrt(int argc, char **argv);
  * stderr, and returns EXIT_USAGE (cli_opts.c). */
 int cli_bad_option(const char *cmd, char **argv, void (*usage)(FILE *));
 int cmd_bgp(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_replay(int argc, char **argv);
+
+struct config;
+struct store;
+/* Opens the store at path read-only; on failure prints "blackout CMD: path: why"
+ * and returns a negative ERR_*. (cli_store.c) */
+int cli_store_open_ro(const char *cmd, const char *path, struct store **out);
+/* The options every store-reading command takes: -h/--help (CLI_OPT_HELP),
+ * --db FILE and --json (CLI_OPT_TAKEN; *i moves past a value), anything else
+ * (CLI_OPT_OTHER, for the command to parse). (cli_store.c) */
+enum { CLI_OPT_OTHER, CLI_OPT_TAKEN, CLI_OPT_HELP };
+int cli_store_opt(int argc, char **argv, int *i, const char **db, bool *json);
+/* "45s", "3m05s", "2h03m10s", "1d02h03m". Returns buf. */
+char *cli_duration(int64_t us, char *buf, size_t n);
+/* Loads -c FILE or the built-in --watchlist NAME (one of them non-NULL) and
+ * prints every error as FILE:LINE:COL: message. NULL on failure. (cmd_watch.c) */
+struct config *cli_load_config(const char *file, const char *watchlist);
 /* `lab ...`: execs the lab scripts (lab/lab, lab/scenario, lab/run). */
 int cmd_lab(int argc, char **argv);
 

@@ -345,7 +345,8 @@ struct store_step_row {
 typedef int (*store_step_cb)(void *ctx, const struct store_step_row *row);
 int store_event_steps(struct store *st, int64_t id, store_step_cb cb, void *ctx) MUSTCHECK;
 /* The strings of the array `key` of an event's evidence object
- * ("layers_failed", "layers_recovered", "evidence"; key is [a-z_]+), in order. */
+ * ("layers_failed", "layers_recovered", "evidence"; key is [a-z_]+), in order;
+ * when `key` holds one string ("summary"), that string. */
 typedef int (*store_string_cb)(void *ctx, const char *s);
 int store_event_strings(struct store *st, int64_t id, const char *key, store_string_cb cb,
 			void *ctx) MUSTCHECK;

@@ -439,7 +439,7 @@ int store_event_strings(struct store *st, int64_t id, const char *key, store_str
 		return rc;
 	return query(st,
 		     "SELECT j.value FROM events ev, json_each(ev.evidence, ?2) j "
-		     "WHERE ev.id = ?1 AND json_valid(ev.evidence) AND json_type(ev.evidence, ?2) = 'array' "
+		     "WHERE ev.id = ?1 AND json_valid(ev.evidence) AND json_type(ev.evidence, ?2) IN ('array', 'text') "
 		     "AND j.type = 'text' ORDER BY j.key",
 		     string_row, (void *)cb, ctx, "It", id, path);
 }
