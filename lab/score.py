@@ -2,10 +2,13 @@
 """lab/score.py - one scorecard row: blackout's events against the lab's truth log.
 
   lab/score.py --header
-  lab/score.py --scenario NAME --truth FILE --events FILE --round S --timeout S
+  lab/score.py --scenario NAME --truth FILE (--db FILE | --events FILE) --round S --timeout S
                [--entity kp-lab] [--json]
 
---events is the output of `blackout events --json`. Prints one row
+--db is the watcher's store: events are read from it (SQLite, read-only)
+with their exact times (start_us, end_us) and the detector's flapping flag;
+`blackout events --json` rounds times to the second, too coarse for margins
+of 2.3 s, and has no flapping flag. --events FILE (that JSON) is the fallback. Prints one row
 (scenario, true cause, verdict, event start minus injection, event end minus
 restoration, in seconds and rounds, pass/fail and why) and exits 0 (pass),
 1 (fail) or 2 (bad input). The rules (lab/README.md, "Scoring"):
@@ -40,7 +43,7 @@ COLS = "%-14s %-14s %-26s %-18s %-18s %s"
 
 
 def parse_time(v):
-    """ISO 8601 UTC (with or without fraction, Z) or microseconds -> seconds (float)."""
+    """ISO 8601 UTC (with or without fraction, Z), seconds or microseconds -> seconds."""
     if v is None:
         return None
     if isinstance(v, (int, float)):
@@ -75,6 +78,25 @@ def read_events(path):
     return doc
 
 
+def read_db(path):
+    """Events from the store, in the shape of the API's JSON plus exact times."""
+    import sqlite3
+    con = sqlite3.connect("file:%s?mode=ro" % path, uri=True)
+    out = []
+    for eid, ent, cause, start, end, evidence in con.execute(
+            "SELECT e.id, n.name, e.cause, e.start_us, e.end_us, e.evidence FROM events e "
+            "LEFT JOIN entities n ON n.id = e.entity_id ORDER BY e.start_us"):
+        try:
+            ev = json.loads(evidence) if evidence else {}
+        except ValueError:
+            ev = {}
+        out.append({"id": eid, "entity": ent, "cause": cause, "start": start / 1e6,
+                    "end": end / 1e6 if end else None, "flapping": bool(ev.get("flapping")),
+                    "summary": ev.get("summary", "")})
+    con.close()
+    return out
+
+
 def entity_of(e):
     v = e.get("entity")
     if isinstance(v, dict):
@@ -95,6 +117,7 @@ def main():
     ap.add_argument("--scenario")
     ap.add_argument("--truth")
     ap.add_argument("--events")
+    ap.add_argument("--db")
     ap.add_argument("--round", type=float)
     ap.add_argument("--timeout", type=float)
     ap.add_argument("--entity", default="kp-lab")
@@ -103,12 +126,12 @@ def main():
     if a.header:
         print(COLS % ("scenario", "true cause", "verdict", "start-inject", "end-restored", "result"))
         return 0
-    if not (a.scenario and a.truth and a.events and a.round and a.timeout is not None):
-        ap.error("--scenario, --truth, --events, --round and --timeout are required")
+    if not (a.scenario and a.truth and (a.events or a.db) and a.round and a.timeout is not None):
+        ap.error("--scenario, --truth, --db (or --events), --round and --timeout are required")
     try:
         st = read_truth(a.truth, a.scenario)
-        events = read_events(a.events)
-    except (OSError, ValueError, KeyError) as e:
+        events = read_db(a.db) if a.db else read_events(a.events)
+    except (OSError, ValueError, KeyError, ImportError, __import__("sqlite3").Error) as e:
         print("lab/score.py: %s" % e, file=sys.stderr)
         return 2
 
@@ -122,8 +145,10 @@ def main():
         if t is None:
             why.append("no stage=%s in the truth log" % s)
 
-    ours = [e for e in events if entity_of(e) == a.entity]
-    monitor = [e for e in events if entity_of(e) == "monitor"]
+    # The event scored is the one starting nearest the injection; others are extra.
+    near = lambda e: abs((parse_time(e.get("start")) or 0) - (inject or 0))
+    ours = sorted((e for e in events if entity_of(e) == a.entity), key=near)
+    monitor = sorted((e for e in events if entity_of(e) == "monitor"), key=near)
     other = [e for e in events if entity_of(e) not in (a.entity, "monitor")]
     if other:
         why.append("events of unexpected entities: %s" % sorted({str(entity_of(e)) for e in other}))

@@ -240,7 +240,13 @@ static void on_vis_row(void *ctx, const struct vis_row *r)
 	struct watch *w = ctx;
 	if (r->kind != VIS_ROW_BIN || w->state == WATCH_STOPPING)
 		return;
-	if (w->vw_prefix[r->watch] != UINT32_MAX) {
+	/* A session that came up in this bin may not have sent its table yet: a
+	 * peer counts from Established, its routes follow within milliseconds to
+	 * seconds, so the bin ends with "up, seeing nothing", which is not a
+	 * withdrawal. The detector gets the next bin, when the table is in. */
+	bool peer_joined = r->peers_up > w->vw_peers_up[r->watch];
+	w->vw_peers_up[r->watch] = r->peers_up;
+	if (w->vw_prefix[r->watch] != UINT32_MAX && !peer_joined) {
 		struct detect_bgp_sample s = {
 		    .time_us = r->time_us,
 		    .prefix = w->vw_prefix[r->watch],
@@ -290,6 +296,7 @@ static int bgp_prepare(struct watch *w, const uint32_t *prefix_ids, char *err, s
 	w->vw = xcalloc(n + 1, sizeof *w->vw);
 	w->vw_prefix = xcalloc(n + 1, sizeof *w->vw_prefix);
 	w->vw_entity = xcalloc(n + 1, sizeof *w->vw_entity);
+	w->vw_peers_up = xcalloc(n + 1, sizeof *w->vw_peers_up);
 	size_t k = 0, pi = 0;
 	for (size_t i = 0; i < cfg->n_entities; i++) {
 		const struct config_entity *e = &cfg->entities[i];
@@ -693,6 +700,7 @@ void watch_free(struct watch *w)
 	free(w->vw);
 	free(w->vw_prefix);
 	free(w->vw_entity);
+	free(w->vw_peers_up);
 	free(w->det_ent);
 	free(w->ent_of_det);
 	free(w->store_ent);
