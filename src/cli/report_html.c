@@ -278,7 +278,7 @@ int report_html_write(struct store *st, int64_t id, const char *text, struct buf
 	buf_printf(out, "%lld, ", (long long)id);
 	html_esc(out, p.entity);
 	buf_puts(out, "</title>\n<style>\nbody{font:15px/1.45 system-ui,sans-serif;max-width:820px;margin:2em auto;"
-		      "padding:0 1em;color:#222}\npre{background:#f6f6f6;padding:1em;overflow-x:auto;font-size:13px}\n"
+		      "padding:0 1em;color:#222}\npre{background:#f6f6f6;padding:1em;white-space:pre-wrap;font-size:13px}\n"
 		      "figure{margin:1.2em 0}figcaption{font-weight:600;margin-bottom:.2em}\n"
 		      "svg{max-width:100%;height:auto;font:11px sans-serif}.ev{fill:#f3d3d3}.ax{stroke:#444}"
 		      ".st{stroke:#b22}.yl{text-anchor:end}\ntable{border-collapse:collapse}td{padding:.1em .8em .1em 0}\n"
