@@ -20,11 +20,15 @@ restoration, in seconds and rounds, pass/fail and why) and exits 0 (pass),
   or closed, not the times scored here; lab/run waits them out before it
   reads the events.
 
-  start: inject <= start <= fail + margin, where fail is the stage from which
+  slack = the probe timeout x retries: a probe's result is dated at its
+  first attempt, and its retries run up to that much later, so a round
+  begun just before a change can show it.
+
+  start: inject - slack <= start <= fail + margin, where fail is the stage from which
          the outage is certain (services-down for the cascade, whose flood
          stages may or may not cause failures yet; the injection otherwise;
          flap: the last drop).
-  end:   recover <= end <= restored + margin (restored: the lab's own checks
+  end:   recover - slack <= end <= restored + margin (restored: the lab's own checks
          all pass again, observed by lab/scenario).
   cause: noise: no event at all; vantage-local: a monitor event
          (vantage-local) and no event of the entity; flap: at most one event
@@ -120,6 +124,7 @@ def main():
     ap.add_argument("--db")
     ap.add_argument("--round", type=float)
     ap.add_argument("--timeout", type=float)
+    ap.add_argument("--retries", type=int, default=0)
     ap.add_argument("--entity", default="kp-lab")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
@@ -136,6 +141,7 @@ def main():
         return 2
 
     margin = 2 * a.round + a.timeout
+    slack = a.timeout * a.retries
     why = []
     first = lambda s: st[s][0][0] if s in st else None
     last = lambda s: st[s][-1][0] if s in st else None
@@ -190,12 +196,12 @@ def main():
     if scored is not None:
         start, end = parse_time(scored.get("start")), parse_time(scored.get("end"))
         fail = last("down") if a.scenario == "flap" else first(FAIL_STAGE.get(a.scenario, "inject"))
-        if inject is not None and start is not None and start < inject:
+        if inject is not None and start is not None and start < inject - slack:
             why.append("starts %.1fs before the injection" % (inject - start))
         if fail is not None and start is not None and start > fail + margin:
             why.append("starts %.1fs after %s (margin %.1fs)" %
                        (start - fail, FAIL_STAGE.get(a.scenario, "the injection"), margin))
-        if end is not None and recover is not None and end < recover:
+        if end is not None and recover is not None and end < recover - slack:
             why.append("ends %.1fs before the recovery began" % (recover - end))
         if end is not None and restored is not None and end > restored + margin:
             why.append("ends %.1fs after the restoration (margin %.1fs)" % (end - restored, margin))
