@@ -94,7 +94,7 @@ def read_db(path):
             ev = json.loads(evidence) if evidence else {}
         except ValueError:
             ev = {}
-        out.append({"id": eid, "entity": ent, "cause": cause, "start": start / 1e6,
+        out.append({"id": eid, "entity": ent if ent is not None else "monitor", "cause": cause, "start": start / 1e6,
                     "end": end / 1e6 if end else None, "flapping": bool(ev.get("flapping")),
                     "summary": ev.get("summary", "")})
     con.close()
