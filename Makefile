@@ -63,6 +63,9 @@ $(BUILD)/obj/gen/assets.o: $(BUILD)/gen/assets.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# `blackout lab` falls back to the lab scripts of the tree it was built from.
+$(BUILD)/obj/src/cli/cmd_lab.o: CFLAGS += -DBLACKOUT_LAB_DIR_BUILT='"$(CURDIR)/lab"'
+
 $(LIB): $(OBJS)
 	@mkdir -p $(dir $@)
 	@rm -f $@

@@ -60,5 +60,7 @@ char *cli_duration(int64_t us, char *buf, size_t n);
 /* Loads -c FILE or the built-in --watchlist NAME (one of them non-NULL) and
  * prints every error as FILE:LINE:COL: message. NULL on failure. (cmd_watch.c) */
 struct config *cli_load_config(const char *file, const char *watchlist);
+/* `lab ...`: execs the lab scripts (lab/lab, lab/scenario, lab/run). */
+int cmd_lab(int argc, char **argv);
 
 #endif

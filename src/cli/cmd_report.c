@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/report_html.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "detect/detect.h"
@@ -18,11 +19,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: blackout report EVENT_ID [--db FILE] [--json]\n\n"
+	fprintf(f, "usage: blackout report EVENT_ID [--db FILE] [--json | --html FILE]\n\n"
 		   "Prints one outage event (an id from 'blackout events'): what failed when,\n"
 		   "what came back, and the cause with the evidence that led to it.\n"
 		   "  --db FILE   the store (default " STORE_DEFAULT_PATH ")\n"
-		   "  --json      the event as the API shows it, with its \"timeline\"\n");
+		   "  --json      the event as the API shows it, with its \"timeline\"\n"
+		   "  --html FILE also write a self-contained HTML page: the timeline in words\n"
+		   "              and each layer's signal over time (inline SVG)\n");
 }
 
 struct rep {
@@ -120,12 +123,45 @@ static int on_row(void *arg, const struct store_event_row *row)
 	return watch_serve_event(r->st, row, emit_event, r);
 }
 
+/* The page for event id, with the text report in it, into path. 0 or 1. */
+static int write_html(struct store *st, long long id, const char *text, const char *path)
+{
+	struct buf page = {0};
+	char err[256];
+	int status = 0;
+	if (report_html_write(st, id, text, &page, err, sizeof err) < 0) {
+		fprintf(stderr, "blackout report: %s\n", err);
+		status = 1;
+		goto done;
+	}
+	FILE *f = fopen(path, "w");
+	if (!f || fwrite(page.p, 1, page.len, f) != page.len) {
+		fprintf(stderr, "blackout report: cannot write %s\n", path);
+		status = 1;
+	}
+	if (f && fclose(f) != 0 && !status) {
+		fprintf(stderr, "blackout report: cannot write %s\n", path);
+		status = 1;
+	}
+done:
+	buf_free(&page);
+	return status;
+}
+
 int cmd_report(int argc, char **argv)
 {
-	const char *db = STORE_DEFAULT_PATH, *id_s = NULL;
+	const char *db = STORE_DEFAULT_PATH, *id_s = NULL, *html = NULL;
 	struct rep r = {0};
 	for (int i = 1; i < argc; i++) {
 		int k = cli_store_opt(argc, argv, &i, &db, &r.json);
+		if (k == CLI_OPT_OTHER && !strcmp(argv[i], "--html")) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "blackout report: --html needs a file name\n");
+				return EXIT_USAGE;
+			}
+			html = argv[++i];
+			continue;
+		}
 		if (k == CLI_OPT_HELP) {
 			usage(stdout);
 			return 0;
@@ -146,6 +182,10 @@ int cmd_report(int argc, char **argv)
 			id_s ? ", not " : "", id_s ? id_s : "");
 		return EXIT_USAGE;
 	}
+	if (html && r.json) {
+		fprintf(stderr, "blackout report: --html and --json do not go together\n");
+		return EXIT_USAGE;
+	}
 	if (cli_store_open_ro("report", db, &r.st) < 0)
 		return EXIT_USAGE;
 	r.now = clock_wall_us();
@@ -159,6 +199,8 @@ int cmd_report(int argc, char **argv)
 		status = 1;
 	} else {
 		fwrite(r.b.p, 1, r.b.len, stdout);
+		if (html)
+			status = write_html(r.st, id, r.b.p, html);
 	}
 	buf_free(&r.b);
 	store_close(r.st);

@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
 	{"replay", cmd_replay, "re-run detection over stored observations"},
 	{"check-config", cmd_check_config, "check a watchlist file and list every error"},
 	{"watchlist", cmd_watchlist, "list the built-in watchlists, or print one as YAML"},
+	{"lab", cmd_lab, "the emulated country: up, down, status, run SCENARIO (root)"},
 };
 
 #define N_COMMANDS (sizeof commands / sizeof commands[0])

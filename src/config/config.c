@@ -1353,12 +1353,12 @@ static void free_target(struct config_target *t)
 	free(t->probes);
 }
 
-enum { T_NAME, T_ROLE, T_ADDRESS, T_HOST, T_NOTE, T_PROBES, T__N };
+enum { T_NAME, T_ROLE, T_ADDRESS, T_HOST, T_NOTE, T_BORDER, T_PROBES, T__N };
 
 static void load_target(struct loader *ld, const yaml_node_t *n, size_t entity,
 			const struct config_timing *inherit)
 {
-	static const char *const keys[T__N] = {"name", "role", "address", "host", "note", "probes"};
+	static const char *const keys[T__N] = {"name", "role", "address", "host", "note", "border_link", "probes"};
 	bool control = entity == CONFIG_NO_ENTITY;
 	const char *what = control ? "control target" : "target";
 	const yaml_node_t *vals[T__N];
@@ -1421,6 +1421,9 @@ static void load_target(struct loader *ld, const yaml_node_t *n, size_t entity,
 		err_at(ld, n, "%s needs an 'address' or a 'host' (a DNS name) to probe", what);
 	if (vals[T_NOTE])
 		(void)get_string(ld, vals[T_NOTE], &t->note);
+	if (vals[T_BORDER] && !get_bool(ld, vals[T_BORDER], &t->border_link) && t->border_link &&
+	    t->role != ROLE_ROUTER)
+		err_at(ld, vals[T_BORDER], "border_link applies to router targets only");
 	if (!vals[T_PROBES])
 		missing(ld, n, "probes", what);
 	else {

@@ -120,6 +120,7 @@ struct config_target {
 	struct addr addr;    /* the address probed, when has_addr */
 	char *host;          /* owned, may be NULL: a DNS name (resolved at run time if no addr) */
 	char *note;          /* owned, may be NULL: where the entry comes from, how old it is */
+	bool border_link;    /* router only: the border router's upstream-facing address */
 	size_t entity;       /* index into config.entities, or CONFIG_NO_ENTITY (controls) */
 	struct config_probe *probes; /* owned, n_probes >= 1, one per kind at most */
 	size_t n_probes;

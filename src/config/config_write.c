@@ -238,6 +238,10 @@ static void write_target(struct writer *w, const struct config_target *t, const 
 		key(w, "note");
 		str(w, t->note);
 	}
+	if (t->border_link) {
+		key(w, "border_link");
+		boolean(w, true);
+	}
 	key(w, "probes");
 	seq_start(w, false);
 	for (size_t i = 0; i < t->n_probes; i++)
@@ -520,7 +524,8 @@ static bool target_eq(const struct config_target *a, const struct config_target 
 {
 	if (!str_eq(a->name, b->name) || a->role != b->role || a->has_addr != b->has_addr ||
 	    (a->has_addr && !addr_eq(&a->addr, &b->addr)) || !str_eq(a->host, b->host) ||
-	    !str_eq(a->note, b->note) || a->entity != b->entity || a->n_probes != b->n_probes)
+	    !str_eq(a->note, b->note) || a->entity != b->entity || a->n_probes != b->n_probes ||
+	    a->border_link != b->border_link)
 		return false;
 	for (size_t i = 0; i < a->n_probes; i++)
 		if (!probe_eq(&a->probes[i], &b->probes[i]))

@@ -90,6 +90,7 @@ int watch_declare(struct detect *d, const struct config *cfg, uint32_t *ent_ids,
 		    .entity = t->entity == CONFIG_NO_ENTITY ? DETECT_MONITOR : ent_ids[t->entity],
 		    .role = t->role,
 		    .interval_us = interval,
+		    .flags = t->border_link ? DETECT_TARGET_BORDER_LINK : 0,
 		    .label = t->name,
 		};
 		if ((rc = detect_target_add(d, &spec)) < 0)

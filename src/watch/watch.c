@@ -237,22 +237,43 @@ static void on_flushed(struct store_flusher *fl, int rc)
 
 /* ---- BGP ---- */
 
+/* The detector gets each change of a prefix's visibility at its moment
+ * (withdrawn by every peer, visible again), and each bin's state at the
+ * bin's end, where that state was read: dated at the bin's start, a
+ * withdrawal would seem to happen up to a bin before it did. The store keeps
+ * the bin rows. */
+static void feed_bgp(struct watch *w, const struct vis_row *r, int64_t time_us)
+{
+	struct detect_bgp_sample s = {
+	    .time_us = time_us,
+	    .prefix = w->vw_prefix[r->watch],
+	    .visible = (uint16_t)r->seeing,
+	    .peers = (uint16_t)r->peers_up,
+	};
+	int rc = detect_feed_bgp(w->d, &s);
+	if (rc < 0)
+		log_debug("watch: detector refused a BGP sample: %s", err_str(rc));
+}
+
 static void on_vis_row(void *ctx, const struct vis_row *r)
 {
 	struct watch *w = ctx;
-	if (r->kind != VIS_ROW_BIN || w->state == WATCH_STOPPING)
+	if (w->state == WATCH_STOPPING)
 		return;
-	if (w->vw_prefix[r->watch] != UINT32_MAX) {
-		struct detect_bgp_sample s = {
-		    .time_us = r->time_us,
-		    .prefix = w->vw_prefix[r->watch],
-		    .visible = (uint16_t)r->seeing,
-		    .peers = (uint16_t)r->peers_up,
-		};
-		int rc = detect_feed_bgp(w->d, &s);
-		if (rc < 0)
-			log_debug("watch: detector refused a BGP sample: %s", err_str(rc));
+	bool declared = w->vw_prefix[r->watch] != UINT32_MAX;
+	if (r->kind != VIS_ROW_BIN) {
+		if (declared)
+			feed_bgp(w, r, r->time_us);
+		return;
 	}
+	/* A session that came up in this bin may not have sent its table yet: a
+	 * peer counts from Established, its routes follow within milliseconds to
+	 * seconds, so the bin ends with "up, seeing nothing", which is not a
+	 * withdrawal. The detector gets the next bin, when the table is in. */
+	bool peer_joined = r->peers_up > w->vw_peers_up[r->watch];
+	w->vw_peers_up[r->watch] = r->peers_up;
+	if (declared && !peer_joined)
+		feed_bgp(w, r, r->end_us - 1);
 	struct store_bgp_sample b = {
 	    .time_us = r->time_us,
 	    .prefix = *r->prefix,
@@ -292,6 +313,7 @@ static int bgp_prepare(struct watch *w, const uint32_t *prefix_ids, char *err, s
 	w->vw = xcalloc(n + 1, sizeof *w->vw);
 	w->vw_prefix = xcalloc(n + 1, sizeof *w->vw_prefix);
 	w->vw_entity = xcalloc(n + 1, sizeof *w->vw_entity);
+	w->vw_peers_up = xcalloc(n + 1, sizeof *w->vw_peers_up);
 	size_t k = 0, pi = 0;
 	for (size_t i = 0; i < cfg->n_entities; i++) {
 		const struct config_entity *e = &cfg->entities[i];
@@ -718,6 +740,7 @@ void watch_free(struct watch *w)
 	free(w->vw);
 	free(w->vw_prefix);
 	free(w->vw_entity);
+	free(w->vw_peers_up);
 	free(w->det_ent);
 	free(w->ent_of_det);
 	free(w->store_ent);

@@ -135,6 +135,7 @@ struct watch {
 	struct vis_watch *vw;
 	uint32_t *vw_prefix;     /* detector prefix id, UINT32_MAX: not declared */
 	size_t *vw_entity;       /* cfg entity index, CONFIG_NO_ENTITY for bgp.prefixes */
+	unsigned *vw_peers_up;   /* peers up at the last bin row of each watched prefix */
 	size_t n_vw;
 
 	/* serve */
