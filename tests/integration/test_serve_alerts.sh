@@ -8,24 +8,8 @@
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/lib_serve.sh"
 d=$(tmpdir)
-cat >"$d/receiver.py" <<'PY'
-import http.server, sys
-out = sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(out, "ab") as f:
-            f.write(body.replace(b"\n", b" ") + b"\n")
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-    def log_message(self, *a):
-        pass
-http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-PY
 start_receiver() { # PORT FILE: sets RX_PID
-	python3 "$d/receiver.py" "$1" "$2" >>"$d/receiver.log" 2>&1 &
+	python3 "$TOP/tests/webhook_receiver.py" "$1" "$2" >>"$d/receiver.log" 2>&1 &
 	RX_PID=$!
 	at_exit "kill $RX_PID"
 	wait_for 20 python3 -c 'import socket,sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$1"
