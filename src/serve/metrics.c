@@ -38,6 +38,8 @@ enum {
 	F_IN_FLIGHT,
 	F_RATE,
 	F_START,
+	F_PENDING,
+	F_SKIPPED,
 	F__COUNT
 };
 
@@ -63,6 +65,8 @@ static const struct {
 	[F_IN_FLIGHT] = {"blackout_probes_in_flight", "gauge", "Probes sent and not yet answered or timed out"},
 	[F_RATE] = {"blackout_probes_per_second", "gauge", "Recent probe send rate"},
 	[F_START] = {"blackout_start_time_seconds", "gauge", "Unix time the watcher started"},
+	[F_PENDING] = {"blackout_probes_pending", "gauge", "Probes accepted and not yet final (waiting for the rate limit, or in flight)"},
+	[F_SKIPPED] = {"blackout_probe_rounds_skipped_total", "counter", "Probe rounds not started because the target's previous round was still running"},
 };
 
 /* Causes known to the detector (DESIGN.md's cause table), always exported so
@@ -318,6 +322,8 @@ int metrics_write(struct buf *b, const struct serve_provider *p, int64_t now_us)
 		plain_sample(&f[F_TIMEOUTS], (double)st.timeouts);
 		plain_sample(&f[F_IN_FLIGHT], st.in_flight);
 		plain_sample(&f[F_RATE], st.probes_per_s);
+		plain_sample(&f[F_PENDING], st.pending);
+		plain_sample(&f[F_SKIPPED], (double)st.rounds_skipped);
 		if (st.started_us)
 			plain_sample(&f[F_START], (double)st.started_us / 1e6);
 	}

@@ -130,6 +130,8 @@ struct serve_obs {
 struct serve_engine_stats {
 	uint64_t sent, answered, timeouts;
 	uint32_t in_flight;
+	uint32_t pending;    /* accepted and not final: waiting for the rate limit or in flight */
+	uint64_t rounds_skipped; /* rounds not started because the last was still running */
 	double probes_per_s; /* recent send rate */
 	int64_t started_us;  /* wall clock at start */
 };

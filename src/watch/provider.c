@@ -438,7 +438,9 @@ static int p_engine(void *ctx, struct serve_engine_stats *out)
 		out->answered += ps.answered;
 		out->timeouts += ps.timeouts;
 		out->in_flight += ps.in_flight;
+		out->pending += ps.pending;
 	}
+	out->rounds_skipped = w->rounds_skipped;
 	out->probes_per_s = w->probes_per_s;
 	out->started_us = w->started_wall_us;
 	return 0;

@@ -305,8 +305,12 @@ static void on_job_timer(uv_timer_t *tm)
 	struct watch *w = j->w;
 	const struct config_target *t = &w->cfg->targets[j->target];
 	const struct config_probe *p = job_probe(j);
-	if (w->state != WATCH_RUNNING || j->busy)
+	if (w->state != WATCH_RUNNING)
 		return;
+	if (j->busy) {
+		w->rounds_skipped++;
+		return;
+	}
 	if (p->kind == PROBE_TRACE)
 		return;
 	const struct addr *a = target_addr(w, j->target);
@@ -339,6 +343,30 @@ static void on_job_timer(uv_timer_t *tm)
 	start_app(j);
 }
 
+/* Attempts per second the ICMP/TCP probes of one timing (timeout, retries)
+ * can need at worst: every probe once per interval, every retry used. */
+static double engine_need_pps(const struct config *cfg, const struct config_timing *tm)
+{
+	double need = 0;
+	for (size_t t = 0; t < cfg->n_targets; t++)
+		for (size_t k = 0; k < cfg->targets[t].n_probes; k++) {
+			const struct config_probe *p = &cfg->targets[t].probes[k];
+			if ((p->kind != PROBE_ICMP && p->kind != PROBE_TCP) ||
+			    p->timing.timeout_us != tm->timeout_us || p->timing.retries != tm->retries)
+				continue;
+			need += (1.0 + p->timing.retries) * 1e6 / (double)p->timing.interval_us;
+		}
+	return need;
+}
+
+/* The engine for a timing, created on first use. Its rate limit is the
+ * worst-case need of its probes with a quarter more as headroom, and at least
+ * 1000/s (a small watchlist never floods: it sends what it needs, the limit
+ * only bounds bursts); its window holds a full second of that rate waiting
+ * for the timeout. So a round of every target always fits in the interval:
+ * the limit paces, it never starves (100,000 targets every 30 s need 6,667
+ * attempts/s at worst with one retry; a fixed 1000/s stretched each round to
+ * 200 s, measured by bench/soak). */
 static size_t engine_for(struct watch *w, const struct config_timing *tm, char *err, size_t errlen,
 			 int *rc)
 {
@@ -348,16 +376,23 @@ static size_t engine_for(struct watch *w, const struct config_timing *tm, char *
 	struct watch_engine *we = &w->engines[w->n_engines];
 	we->timeout_us = tm->timeout_us;
 	we->retries = tm->retries;
+	double need = engine_need_pps(w->cfg, tm);
+	double rate = fmax(1000.0, ceil(need * 1.25));
+	double window = fmax(4096.0, ceil(rate * (double)tm->timeout_us / 1e6));
 	struct probe_engine_config ec = {
 	    .timeout_us = tm->timeout_us,
 	    .retries = (unsigned)tm->retries,
-	    .rate_pps = 1000, /* a watchlist is small; never a flood */
+	    .rate_pps = rate > UINT32_MAX ? UINT32_MAX : (uint32_t)rate,
+	    .window = window > 1e6 ? 1000000 : (uint32_t)window,
 	    .done = on_engine_done,
 	    .ctx = w,
 	};
 	*rc = probe_engine_new(&w->loop, &ec, &we->e, err, errlen);
 	if (*rc < 0)
 		return 0;
+	log_info("watch: probe engine (timeout %" PRId64 " ms, %d retries): up to %.0f attempts/s "
+		 "(worst-case need %.0f/s), %" PRIu32 " in flight",
+		 tm->timeout_us / 1000, tm->retries, rate, need, ec.window);
 	return w->n_engines++;
 }
 

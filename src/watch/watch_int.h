@@ -124,6 +124,7 @@ struct watch {
 	uint64_t eng_sent_prev;
 	int64_t eng_rate_mono_us;
 	double probes_per_s;
+	uint64_t rounds_skipped;  /* a job's timer fired while its last round still ran */
 
 	uv_timer_t tick, stop_timer;
 	uv_signal_t sigint, sigterm;
