@@ -123,7 +123,7 @@ static void finish(struct dns_probe *p, int outcome, bool answered, const char *
 	struct probe_result r = {
 	    .target = p->target,
 	    .kind = PROBE_DNS,
-	    .outcome = outcome,
+	    .outcome = probe_local_unreach(outcome, (struct sockaddr *)&p->sa, sizeof p->sa),
 	    .rtt_ms = rtt,
 	    .message = msg,
 	    .detail_json = d.p,

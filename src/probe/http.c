@@ -46,6 +46,8 @@ struct http_probe {
 	void *arg;
 	char *target, *url; /* owned */
 	char *connect_addr; /* owned, NULL without one */
+	struct addr dst;    /* the address connected to, when known before: connect_addr or an IP in the URL */
+	bool has_dst;
 	char *pattern;      /* owned, the ERE as given */
 	regex_t re;
 	bool has_re, https, too_large;
@@ -399,12 +401,20 @@ static void complete(struct http_probe *p, CURLcode code, bool cancelled)
 		         "a response header longer than libcurl accepts (100 KiB)");
 	} else if (code != CURLE_OK) {
 		outcome = http_outcome_from_curl(code, os_errno);
+		struct sockaddr_storage ss;
+		bool local = false;
+		if (p->has_dst && outcome != OUTCOME_LOCAL_ERROR) {
+			int o = probe_local_unreach(outcome, (struct sockaddr *)&ss,
+						    addr_to_sockaddr(&p->dst, 80, &ss));
+			local = o != outcome;
+			outcome = o;
+		}
 		const char *why = p->errbuf[0] ? p->errbuf : curl_easy_strerror(code);
 		if (outcome == OUTCOME_TIMEOUT) {
 			timeout_phase(p, where, sizeof where);
 			snprintf(msg, sizeof msg, "timed out %s", where);
 		} else {
-			snprintf(msg, sizeof msg, "%s", why);
+			snprintf(msg, sizeof msg, "%s%s", local ? "no route from this monitor: " : "", why);
 		}
 	} else if (p->expect_status ? status != p->expect_status : (status < 200 || status > 399)) {
 		outcome = OUTCOME_HTTP_STATUS;
@@ -521,6 +531,27 @@ fail:
 	return rc;
 }
 
+/* The URL's host when it is an IP address literal ("198.51.100.7", "[2001:db8::7]"). */
+static bool url_literal_addr(const char *url, struct addr *out)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	bool ok = false;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
+		size_t n = strlen(host);
+		if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+			host[n - 1] = '\0';
+			ok = addr_parse(host + 1, out) == 0;
+		} else {
+			ok = addr_parse(host, out) == 0;
+		}
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return ok;
+}
+
 int http_probe_start(struct http_client *c, const struct http_spec *s, probe_done_cb cb, void *arg,
                      struct http_probe **out, char *err, size_t errlen)
 {
@@ -544,6 +575,12 @@ int http_probe_start(struct http_client *c, const struct http_spec *s, probe_don
 	p->arg = arg;
 	p->https = https;
 	p->url = xstrdup(s->url);
+	if (s->connect_addr) {
+		p->dst = ca;
+		p->has_dst = true;
+	} else {
+		p->has_dst = url_literal_addr(p->url, &p->dst);
+	}
 	p->target = xstrdup(s->target ? s->target : s->url);
 	p->expect_status = s->expect_status;
 	p->version = s->version;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 /* The hot path of a scan prints tens of thousands of these lines a second, so
  * the common pieces are written without printf; the output is the same as
@@ -85,6 +86,22 @@ void probe_result_text(struct buf *b, const struct probe_result *r)
 		buf_puts(b, r->message);
 	}
 	buf_putc(b, '\n');
+}
+
+int probe_local_unreach(int outcome, const struct sockaddr *dst, socklen_t len)
+{
+	if (!dst || (outcome != OUTCOME_NET_UNREACH && outcome != OUTCOME_HOST_UNREACH))
+		return outcome;
+	int fd = socket(dst->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return outcome;
+	int r = connect(fd, dst, len);
+	int er = r ? errno : 0;
+	close(fd);
+	/* EHOSTUNREACH here comes from a local "unreachable" route: a UDP
+	 * connect() does no neighbour discovery and sends nothing */
+	return r && (er == ENETUNREACH || er == ENETDOWN || er == EHOSTUNREACH) ? OUTCOME_LOCAL_ERROR
+										 : outcome;
 }
 
 int probe_outcome_from_errno(int errnum)

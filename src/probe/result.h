@@ -13,6 +13,7 @@
 #ifndef BLACKOUT_PROBE_RESULT_H
 #define BLACKOUT_PROBE_RESULT_H
 
+#include <sys/socket.h>
 #include "core/buf.h"
 #include "core/obs.h"
 
@@ -50,5 +51,14 @@ typedef void (*probe_done_cb)(void *arg, const struct probe_result *r);
  * filter), anything else OUTCOME_LOCAL_ERROR. On a connected UDP socket the
  * caller maps ECONNREFUSED to OUTCOME_PORT_UNREACH itself (that is what it means there). */
 int probe_outcome_from_errno(int errnum);
+
+/* outcome, or OUTCOME_LOCAL_ERROR when outcome is OUTCOME_NET_UNREACH or
+ * OUTCOME_HOST_UNREACH and this host has no route to dst at all: its own link
+ * is down or its routing table has nothing for dst. The kernel reports both
+ * an upstream router's ICMP "network unreachable" and its own missing route
+ * as ENETUNREACH to connect() (a local "unreachable" route as EHOSTUNREACH);
+ * only an upstream's ICMP says something about the target's network. Checked with connect() of a UDP socket, which looks the
+ * route up and sends nothing. dst NULL: outcome unchanged. */
+int probe_local_unreach(int outcome, const struct sockaddr *dst, socklen_t len);
 
 #endif

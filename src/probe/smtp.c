@@ -33,6 +33,7 @@ struct smtp_probe {
 	void *arg;
 	char *target; /* owned */
 	char server[ADDR_PORT_STRLEN];
+	struct sockaddr_storage sa; /* the server */
 	int timeout_ms;
 
 	enum phase phase;
@@ -104,7 +105,7 @@ static void finish(struct smtp_probe *p, int outcome, const char *msg)
 	struct probe_result r = {
 	    .target = p->target,
 	    .kind = PROBE_SMTP,
-	    .outcome = outcome,
+	    .outcome = probe_local_unreach(outcome, (struct sockaddr *)&p->sa, sizeof p->sa),
 	    .rtt_ms = p->rtt_ms,
 	    .message = msg,
 	    .detail_json = d.p,
@@ -352,9 +353,8 @@ int smtp_probe_start(uv_loop_t *loop, const struct smtp_spec *spec, probe_done_c
 	p->open_handles = 2;
 	p->t_start = p->t_phase = clock_mono_us();
 
-	struct sockaddr_storage ss;
-	addr_to_sockaddr(&spec->addr, port, &ss);
-	int rc = uv_tcp_connect(&p->connect_req, &p->tcp, (struct sockaddr *)&ss, on_connect);
+	addr_to_sockaddr(&spec->addr, port, &p->sa);
+	int rc = uv_tcp_connect(&p->connect_req, &p->tcp, (struct sockaddr *)&p->sa, on_connect);
 	if (rc < 0) { /* reported from the loop, never from inside start */
 		p->deferred_outcome = probe_outcome_from_errno(-rc);
 		snprintf(p->deferred_msg, sizeof p->deferred_msg, "connect: %s", uv_strerror(rc));

@@ -83,4 +83,32 @@ EOF2
 out=$(mon "$BLACKOUT" probe --tcp "$P" --timeout 1200 --retries 6 203.0.113.70 203.0.113.130 2>/dev/null)
 expect_eq "tcp 203.0.113.70 (route) is host-unreachable" "$(outcome_of "$out" "203.0.113.70:$P")" host-unreachable
 expect_eq "tcp 203.0.113.130 (route) is admin-prohibited" "$(outcome_of "$out" "203.0.113.130:$P")" admin-prohibited
+# HTTP, SMTP and DNS: the kernel says ENETUNREACH both for an upstream router's
+# ICMP "network unreachable" and for a monitor with no route of its own; only
+# the first is evidence about the target (docs/outcomes.md). From the monitor
+# namespace (it has a route) to 203.0.113.6, whose router answers net-unreachable:
+out=$(mon "$BLACKOUT" probe --http "http://203.0.113.6:$P/" --timeout 3000 2>/dev/null)
+expect_eq "http: an upstream's net-unreachable stays net-unreachable" "$(outcome_of "$out" "http://203.0.113.6:$P/")" net-unreachable
+out=$(mon "$BLACKOUT" probe --smtp "203.0.113.6:$P" --timeout 3000 2>/dev/null)
+expect_eq "smtp: an upstream's net-unreachable stays net-unreachable" "$(outcome_of "$out" "203.0.113.6:$P")" net-unreachable
+# A namespace of our own with only loopback: no route anywhere, nothing is sent.
+out=$(unshare -n sh -c 'ip link set lo up
+"$0" probe --http http://198.51.100.1/ --timeout 2000
+"$0" probe --http "http://[2001:db8::1]/" --timeout 2000
+"$0" probe --smtp 198.51.100.1 --timeout 2000
+"$0" probe --dns kp. --server 198.51.100.1 --timeout 2000' "$BLACKOUT" 2>/dev/null)
+expect_outcomes "no route on this host:" "$out" <<'EOF2'
+http://198.51.100.1/ local-error
+http://[2001:db8::1]/ local-error
+198.51.100.1:25 local-error
+EOF2
+case $out in
+*"no route from this monitor"*) ok "http says the route is missing here" ;;
+*) fail "http says the route is missing here" "$out" ;;
+esac
+dns_line=$(grep -v "^http\|:25 " <<<"$out")
+case $dns_line in
+*local-error*) ok "dns: no route on this host is local-error" ;;
+*) fail "dns: no route on this host is local-error" "$dns_line" ;;
+esac
 finish
