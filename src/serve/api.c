@@ -66,7 +66,7 @@ static void json_time(struct buf *b, int64_t us)
 	if (us == 0)
 		buf_puts(b, "null");
 	else
-		json_str(b, clock_format_iso(us, 0, t, sizeof t));
+		json_str(b, clock_format_iso(us, us % 1000000 != 0, t, sizeof t)); /* ms when not whole */
 }
 
 static void json_strs(struct buf *b, const char *const *v, size_t n)

@@ -229,6 +229,9 @@ static int p_event(void *ctx, uint64_t id, serve_event_emit ee, serve_step_emit 
 	ee(arg, &e);
 	struct serve_step s = {.time_us = T0, .layer = "web", .change = "down", .text = "web <down>"};
 	es(arg, &s);
+	/* a time within the second keeps its milliseconds (events --json too) */
+	s = (struct serve_step){.time_us = T0 + 1250000, .layer = "mail", .change = "down", .text = "mail"};
+	es(arg, &s);
 	return 0;
 }
 
@@ -315,6 +318,7 @@ TEST(api_routes)
 	CHECK_INT(get("/api/v1/events/8", true, &b), 404);
 	CHECK_INT(get("/api/v1/events/7", true, &b), 200);
 	CHECK(strstr(b.p, "\"timeline\":[{\"time\":\"2022-01-14T21:05:00Z\",\"layer\":\"web\"") != NULL);
+	CHECK(strstr(b.p, "{\"time\":\"2022-01-14T21:05:01.250Z\",\"layer\":\"mail\"") != NULL);
 	CHECK(strstr(b.p, "]}}\n") != NULL);
 	CHECK_INT(get("/api/v1/events", true, &b), 200);
 	CHECK(strstr(b.p, "\"open\":true,\"duration_s\":600") != NULL);
