@@ -138,10 +138,13 @@ static void hook_signals(void *arg, const struct detect_signals *s)
 	struct watch *w = arg;
 	if (w->replaying)
 		return;
+	/* the monitor (DETECT_MONITOR) has no row in the store's entities: its
+	 * signals would point at entity 0 and the store refuses them (foreign
+	 * key); its control targets' bins and its vantage-local events are kept */
 	int64_t ent = store_entity_of(w, s->entity);
-	if (s->entity != DETECT_MONITOR && !ent)
+	if (!ent)
 		return;
-	size_t slot = s->entity == DETECT_MONITOR ? 0 : w->ent_of_det[s->entity];
+	size_t slot = w->ent_of_det[s->entity];
 	int64_t bin = s->bin_start_us / w->params.bin_us;
 	for (int l = 0; l < LAYER__COUNT; l++) {
 		const struct detect_layer_signal *ls = &s->layer[l];
