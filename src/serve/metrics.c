@@ -38,6 +38,9 @@ enum {
 	F_IN_FLIGHT,
 	F_RATE,
 	F_START,
+	F_ALERTS_QUEUED,
+	F_ALERT_DELIVERIES,
+	F_ALERTS_PENDING,
 	F__COUNT
 };
 
@@ -63,6 +66,9 @@ static const struct {
 	[F_IN_FLIGHT] = {"blackout_probes_in_flight", "gauge", "Probes sent and not yet answered or timed out"},
 	[F_RATE] = {"blackout_probes_per_second", "gauge", "Recent probe send rate"},
 	[F_START] = {"blackout_start_time_seconds", "gauge", "Unix time the watcher started"},
+	[F_ALERTS_QUEUED] = {"blackout_alerts_queued_total", "counter", "Alerts queued for the hook since start"},
+	[F_ALERT_DELIVERIES] = {"blackout_alert_deliveries_total", "counter", "Delivery attempts to the hook, by result (ok, failed)"},
+	[F_ALERTS_PENDING] = {"blackout_alerts_pending", "gauge", "Alerts waiting in the outbox for the hook"},
 };
 
 /* Causes known to the detector (DESIGN.md's cause table), always exported so
@@ -274,6 +280,26 @@ static int on_bgp(void *arg, const struct serve_bgp *g)
 	return 0;
 }
 
+static void sink_sample(struct family *f, const char *sink, const char *result, double v)
+{
+	int n = 0;
+	struct buf *b = sample_begin(f);
+	label(b, &n, "sink", sink);
+	if (result)
+		label(b, &n, "result", result);
+	sample_end(b, n, v);
+}
+
+static int on_alert_sink(void *arg, const struct serve_alert_sink *s)
+{
+	struct ctx *c = arg;
+	sink_sample(&c->f[F_ALERTS_QUEUED], s->sink, NULL, (double)s->queued);
+	sink_sample(&c->f[F_ALERT_DELIVERIES], s->sink, "ok", (double)s->delivered);
+	sink_sample(&c->f[F_ALERT_DELIVERIES], s->sink, "failed", (double)s->failed);
+	sink_sample(&c->f[F_ALERTS_PENDING], s->sink, NULL, (double)s->pending);
+	return 0;
+}
+
 static void plain_sample(struct family *f, double v)
 {
 	sample_end(sample_begin(f), 0, v);
@@ -321,6 +347,8 @@ int metrics_write(struct buf *b, const struct serve_provider *p, int64_t now_us)
 		if (st.started_us)
 			plain_sample(&f[F_START], (double)st.started_us / 1e6);
 	}
+	if (p->alerts && (rc = p->alerts(p->ctx, on_alert_sink, &c)) < 0)
+		goto fail;
 	for (int i = 0; i < F__COUNT; i++) {
 		if (!f[i].count)
 			continue;

@@ -5,7 +5,9 @@
  */
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,12 +57,21 @@ TEST(text_and_payload)
 	CHECK_STR(b.p, "blackout: RESTORED: &lt;kp&gt; &amp; co is back since 2022-01-15T03:07:00Z after 6h02m "
 		       "(outage from 2022-01-14T21:05:00Z, cause routing)");
 	buf_reset(&b);
-	alert_payload(&b, ALERT_CLOSE, &e, "http://127.0.0.1:9", t0);
+	alert_payload(&b, ALERT_CLOSE, &e, "http://127.0.0.1:9", t0, true);
 	CHECK(strncmp(b.p, "{\"text\":\"blackout: RESTORED: ", 29) == 0);
 	CHECK(strstr(b.p, "\"kind\":\"close\",\"event\":{\"id\":42,\"entity\":\"<kp> & co\"") != NULL);
 	CHECK(strstr(b.p, "\"layers_failed\":[\"web\",\"bgp\"]") != NULL);
 	CHECK(strstr(b.p, "\"url\":\"http://127.0.0.1:9/#/event/42\"}") != NULL);
 	CHECK(strchr(b.p, '\n') == NULL); /* one line: outboxes may store it as one */
+	/* text: false in the config: the same payload without the text field */
+	struct buf nt = {0};
+	alert_payload(&nt, ALERT_CLOSE, &e, "http://127.0.0.1:9", t0, false);
+	CHECK(strncmp(nt.p, "{\"kind\":\"close\",\"event\":{\"id\":42,", 33) == 0);
+	CHECK(strstr(nt.p, "\"text\"") == NULL);
+	char *rest = xasprintf("{%s", strstr(b.p, "\"kind\""));
+	CHECK_STR(nt.p, rest); /* everything else as with the text */
+	free(rest);
+	buf_free(&nt);
 	buf_free(&b);
 }
 
@@ -183,7 +194,7 @@ TEST(exec_hook_delivers_and_retries)
 	struct memob m = {0};
 	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
 	char *argv[] = {script, NULL};
-	struct alert_exec ex = {"save", argv, 5000};
+	struct alert_exec ex = {.name = "save", .argv = argv, .timeout_ms = 5000};
 	struct alert_config cfg = {.execs = &ex, .n_execs = 1, .backoff_base_us = 50000, .backoff_max_us = 200000};
 	struct alerter *a;
 	char err[256];
@@ -236,7 +247,7 @@ TEST(exec_hook_timeout_and_restart)
 	struct memob m = {0};
 	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
 	char *sleeper[] = {"/bin/sleep", "30", NULL};
-	struct alert_exec ex = {"slow", sleeper, 200};
+	struct alert_exec ex = {.name = "slow", .argv = sleeper, .timeout_ms = 200};
 	struct alert_config cfg = {.execs = &ex, .n_execs = 1, .backoff_base_us = 20000, .backoff_max_us = 20000};
 	struct alerter *a;
 	char err[256];
@@ -250,7 +261,7 @@ TEST(exec_hook_timeout_and_restart)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	/* "restart": a new alerter over the same outbox finds the alert and sends it */
 	char *ok[] = {"/bin/true", NULL};
-	struct alert_exec ex2 = {"slow", ok, 5000};
+	struct alert_exec ex2 = {.name = "slow", .argv = ok, .timeout_ms = 5000};
 	cfg.execs = &ex2;
 	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), 0);
 	CHECK(run_until(&loop, &m, 1, 0));
@@ -262,13 +273,101 @@ TEST(exec_hook_timeout_and_restart)
 	m_free(&m);
 }
 
+struct sink_seen {
+	char names[4][32];
+	struct serve_alert_sink st[4];
+	size_t n;
+};
+
+static int on_sink(void *arg, const struct serve_alert_sink *ss)
+{
+	struct sink_seen *k = arg;
+	if (k->n < 4) {
+		snprintf(k->names[k->n], sizeof k->names[0], "%s", ss->sink);
+		k->st[k->n] = *ss;
+		k->st[k->n++].sink = NULL;
+	}
+	return 0;
+}
+
+/* Two exec hooks, one with every kind, one with only close (config on:
+ * [close]): the second never gets the open, is never even queued with it. */
+TEST(kinds_filter_and_sink_stats)
+{
+	char dir[] = "/tmp/blackout-alert-XXXXXX";
+	CHECK(mkdtemp(dir) != NULL);
+	char *out = xasprintf("%s/close-only.json", dir), *script = xasprintf("%s/hook.sh", dir);
+	FILE *f = fopen(script, "w");
+	fprintf(f, "#!/bin/sh\ncat >> '%s'\necho >> '%s'\n", out, out);
+	fclose(f);
+	chmod(script, 0755);
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct memob m = {0};
+	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
+	char *all_argv[] = {"/bin/true", NULL}, *close_argv[] = {script, NULL};
+	struct alert_exec ex[2] = {
+		{.name = "all", .argv = all_argv, .timeout_ms = 5000},
+		{.name = "closes", .argv = close_argv, .timeout_ms = 5000, .kinds = ALERT_KIND_BIT(ALERT_CLOSE)},
+	};
+	struct alert_config cfg = {.execs = ex, .n_execs = 2};
+	struct alerter *a;
+	char err[256];
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), 0);
+	int64_t now = clock_wall_us();
+	struct serve_event e = event(now);
+	CHECK_INT(alert_notify(a, ALERT_OPEN, &e, now), 0);
+	CHECK_INT(alert_notify(a, ALERT_UPDATE, &e, now), 0);
+	e.end_us = now + USEC_PER_SEC;
+	CHECK_INT(alert_notify(a, ALERT_CLOSE, &e, now), 0);
+	CHECK_INT(m.n, 4); /* open, update, close for "all"; close for "closes" */
+	size_t for_closes = 0;
+	for (size_t i = 0; i < m.n; i++)
+		if (!strcmp(m.rows[i].sink, "exec:closes")) {
+			for_closes++;
+			CHECK(strstr(m.rows[i].payload, "\"kind\":\"close\"") != NULL);
+		}
+	CHECK_INT(for_closes, 1);
+	CHECK(run_until(&loop, &m, 4, 0));
+	struct sink_seen k = {0};
+	CHECK_INT(alert_each_sink(a, on_sink, &k), 0);
+	CHECK_INT(k.n, 2);
+	CHECK_STR(k.names[0], "exec:all");
+	CHECK_STR(k.names[1], "exec:closes");
+	CHECK_INT(k.st[0].queued, 3);
+	CHECK_INT(k.st[0].delivered, 3);
+	CHECK_INT(k.st[1].queued, 1);
+	CHECK_INT(k.st[1].delivered, 1);
+	CHECK_INT(k.st[1].pending, 0);
+	CHECK_INT(k.st[1].failed, 0);
+	char got[8192] = "";
+	f = fopen(out, "r");
+	CHECK(f != NULL);
+	if (f) {
+		size_t n = fread(got, 1, sizeof got - 1, f);
+		got[n] = '\0';
+		fclose(f);
+	}
+	CHECK(strstr(got, "\"kind\":\"close\"") != NULL);
+	CHECK(strstr(got, "\"kind\":\"open\"") == NULL);
+	CHECK(strstr(got, "\"kind\":\"update\"") == NULL);
+	alert_free(a);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	CHECK_INT(uv_loop_close(&loop), 0);
+	m_free(&m);
+	unlink(out);
+	unlink(script);
+	rmdir(dir);
+	free(out), free(script);
+}
+
 TEST(bad_config)
 {
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct memob m = {0};
 	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
-	struct alert_webhook w[2] = {{"a", "ftp://127.0.0.1/", 0}, {"a", "http://127.0.0.1:1/", 0}};
+	struct alert_webhook w[2] = {{.name = "a", .url = "ftp://127.0.0.1/"}, {.name = "a", .url = "http://127.0.0.1:1/"}};
 	struct alert_config cfg = {.webhooks = w, .n_webhooks = 1};
 	struct alerter *a;
 	char err[256];
@@ -278,6 +377,19 @@ TEST(bad_config)
 	cfg.n_webhooks = 2;
 	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), ERR_INVAL);
 	CHECK(strstr(err, "'webhook:a': the name is used twice") != NULL);
+	cfg.n_webhooks = 1;
+	struct alert_header bad[2] = {{"X-Ok", "1"}, {"X-Bad", "a\r\nInjected: yes"}};
+	w[0].headers = bad;
+	w[0].n_headers = 2;
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), ERR_INVAL);
+	CHECK(strstr(err, "webhook 'a': header 'X-Bad' has a bad name or a line break") != NULL);
+	bad[1] = (struct alert_header){"X Bad", "v"};
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), ERR_INVAL);
+	CHECK(strstr(err, "header 'X Bad'") != NULL);
+	w[0].n_headers = 0;
+	w[0].kinds = 8; /* no such kind */
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), ERR_INVAL);
+	CHECK(strstr(err, "unknown alert kinds") != NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CHECK_INT(uv_loop_close(&loop), 0);
 }
@@ -289,6 +401,7 @@ int main(void)
 	RUN(text_and_payload);
 	RUN(exec_hook_delivers_and_retries);
 	RUN(exec_hook_timeout_and_restart);
+	RUN(kinds_filter_and_sink_stats);
 	RUN(bad_config);
 	return test_main_end();
 }
