@@ -175,19 +175,74 @@ static bool run_until(uv_loop_t *loop, struct memob *m, int sent, int resched)
 	return w.done;
 }
 
+/* An exec hook in a fresh folder that appends its stdin and a newline to
+ * dir/got.json; with a flag, it exits 3 instead while dir/fail exists. */
+struct saver {
+	char dir[32];
+	char *out, *script, *flag;
+};
+
+static bool saver_make(struct saver *h, bool with_flag)
+{
+	snprintf(h->dir, sizeof h->dir, "/tmp/blackout-alert-XXXXXX");
+	if (!mkdtemp(h->dir))
+		return false;
+	h->out = xasprintf("%s/got.json", h->dir);
+	h->script = xasprintf("%s/hook.sh", h->dir);
+	h->flag = xasprintf("%s/fail", h->dir);
+	FILE *f = fopen(h->script, "w");
+	if (!f)
+		return false;
+	fprintf(f, "#!/bin/sh\n");
+	if (with_flag)
+		fprintf(f, "[ -e '%s' ] && exit 3\n", h->flag);
+	fprintf(f, "cat >> '%s'\necho >> '%s'\n", h->out, h->out);
+	fclose(f);
+	chmod(h->script, 0755);
+	if (with_flag && !(f = fopen(h->flag, "w")))
+		return false;
+	if (with_flag)
+		fclose(f);
+	return true;
+}
+
+/* What the hook saved, in got[n]. */
+static void saver_read(const struct saver *h, char *got, size_t n)
+{
+	got[0] = '\0';
+	FILE *f = fopen(h->out, "r");
+	if (f) {
+		got[fread(got, 1, n - 1, f)] = '\0';
+		fclose(f);
+	}
+}
+
+static void saver_remove(struct saver *h)
+{
+	unlink(h->out);
+	unlink(h->script);
+	unlink(h->flag);
+	rmdir(h->dir);
+	free(h->out), free(h->script), free(h->flag);
+}
+
+/* Sends the open, the update if asked, and the close of one event. */
+static int notify_event(struct alerter *a, bool with_update)
+{
+	int64_t now = clock_wall_us();
+	struct serve_event e = event(now);
+	int rc = alert_notify(a, ALERT_OPEN, &e, now);
+	if (rc == 0 && with_update)
+		rc = alert_notify(a, ALERT_UPDATE, &e, now);
+	e.end_us = now + USEC_PER_SEC;
+	return rc ? rc : alert_notify(a, ALERT_CLOSE, &e, now);
+}
+
 TEST(exec_hook_delivers_and_retries)
 {
-	char dir[] = "/tmp/blackout-alert-XXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
-	char *out = xasprintf("%s/got.json", dir), *script = xasprintf("%s/hook.sh", dir);
-	char *flag = xasprintf("%s/fail", dir);
-	FILE *f = fopen(script, "w");
-	/* fails while the flag file exists, else saves stdin */
-	fprintf(f, "#!/bin/sh\n[ -e '%s' ] && exit 3\ncat >> '%s'\necho >> '%s'\n", flag, out, out);
-	fclose(f);
-	chmod(script, 0755);
-	FILE *ff = fopen(flag, "w");
-	fclose(ff);
+	struct saver h;
+	CHECK(saver_make(&h, true));
+	char *script = h.script;
 
 	uv_loop_t loop;
 	uv_loop_init(&loop);
@@ -199,11 +254,7 @@ TEST(exec_hook_delivers_and_retries)
 	struct alerter *a;
 	char err[256];
 	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), 0);
-	int64_t now = clock_wall_us();
-	struct serve_event e = event(now);
-	CHECK_INT(alert_notify(a, ALERT_OPEN, &e, now), 0);
-	e.end_us = now + USEC_PER_SEC;
-	CHECK_INT(alert_notify(a, ALERT_CLOSE, &e, now), 0);
+	CHECK_INT(notify_event(a, false), 0);
 	CHECK_INT(m.n, 2);
 	CHECK_STR(m.rows[0].sink, "exec:save");
 	/* the hook fails twice (exit 3): rescheduled with backoff, nothing sent */
@@ -211,7 +262,7 @@ TEST(exec_hook_delivers_and_retries)
 	CHECK_INT(m.sent, 0);
 	CHECK_INT(m.rows[0].attempts, 2);
 	CHECK_INT(m.rows[1].attempts, 0); /* in order: the close waits behind the open */
-	unlink(flag);
+	unlink(h.flag);
 	CHECK(run_until(&loop, &m, 2, 0));
 	CHECK(m.rows[0].sent && m.rows[1].sent);
 	struct alert_stats st;
@@ -220,24 +271,15 @@ TEST(exec_hook_delivers_and_retries)
 	CHECK_INT(st.pending, 0);
 	CHECK(st.failed_attempts >= 2);
 	/* the hook got both, open first, as JSON lines */
-	char got[8192] = "";
-	f = fopen(out, "r");
-	CHECK(f != NULL);
-	if (f) {
-		size_t n = fread(got, 1, sizeof got - 1, f);
-		got[n] = '\0';
-		fclose(f);
-	}
+	char got[8192];
+	saver_read(&h, got, sizeof got);
 	char *open_at = strstr(got, "\"kind\":\"open\""), *close_at = strstr(got, "\"kind\":\"close\"");
 	CHECK(open_at && close_at && open_at < close_at);
 	alert_free(a);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CHECK_INT(uv_loop_close(&loop), 0);
 	m_free(&m);
-	unlink(out);
-	unlink(script);
-	rmdir(dir);
-	free(out), free(script), free(flag);
+	saver_remove(&h);
 }
 
 TEST(exec_hook_timeout_and_restart)
@@ -294,18 +336,13 @@ static int on_sink(void *arg, const struct serve_alert_sink *ss)
  * [close]): the second never gets the open, is never even queued with it. */
 TEST(kinds_filter_and_sink_stats)
 {
-	char dir[] = "/tmp/blackout-alert-XXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
-	char *out = xasprintf("%s/close-only.json", dir), *script = xasprintf("%s/hook.sh", dir);
-	FILE *f = fopen(script, "w");
-	fprintf(f, "#!/bin/sh\ncat >> '%s'\necho >> '%s'\n", out, out);
-	fclose(f);
-	chmod(script, 0755);
+	struct saver h;
+	CHECK(saver_make(&h, false));
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct memob m = {0};
 	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
-	char *all_argv[] = {"/bin/true", NULL}, *close_argv[] = {script, NULL};
+	char *all_argv[] = {"/bin/true", NULL}, *close_argv[] = {h.script, NULL};
 	struct alert_exec ex[2] = {
 		{.name = "all", .argv = all_argv, .timeout_ms = 5000},
 		{.name = "closes", .argv = close_argv, .timeout_ms = 5000, .kinds = ALERT_KIND_BIT(ALERT_CLOSE)},
@@ -314,12 +351,7 @@ TEST(kinds_filter_and_sink_stats)
 	struct alerter *a;
 	char err[256];
 	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), 0);
-	int64_t now = clock_wall_us();
-	struct serve_event e = event(now);
-	CHECK_INT(alert_notify(a, ALERT_OPEN, &e, now), 0);
-	CHECK_INT(alert_notify(a, ALERT_UPDATE, &e, now), 0);
-	e.end_us = now + USEC_PER_SEC;
-	CHECK_INT(alert_notify(a, ALERT_CLOSE, &e, now), 0);
+	CHECK_INT(notify_event(a, true), 0);
 	CHECK_INT(m.n, 4); /* open, update, close for "all"; close for "closes" */
 	size_t for_closes = 0;
 	for (size_t i = 0; i < m.n; i++)
@@ -340,14 +372,8 @@ TEST(kinds_filter_and_sink_stats)
 	CHECK_INT(k.st[1].delivered, 1);
 	CHECK_INT(k.st[1].pending, 0);
 	CHECK_INT(k.st[1].failed, 0);
-	char got[8192] = "";
-	f = fopen(out, "r");
-	CHECK(f != NULL);
-	if (f) {
-		size_t n = fread(got, 1, sizeof got - 1, f);
-		got[n] = '\0';
-		fclose(f);
-	}
+	char got[8192];
+	saver_read(&h, got, sizeof got);
 	CHECK(strstr(got, "\"kind\":\"close\"") != NULL);
 	CHECK(strstr(got, "\"kind\":\"open\"") == NULL);
 	CHECK(strstr(got, "\"kind\":\"update\"") == NULL);
@@ -355,10 +381,7 @@ TEST(kinds_filter_and_sink_stats)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CHECK_INT(uv_loop_close(&loop), 0);
 	m_free(&m);
-	unlink(out);
-	unlink(script);
-	rmdir(dir);
-	free(out), free(script);
+	saver_remove(&h);
 }
 
 TEST(bad_config)
