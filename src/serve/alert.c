@@ -7,6 +7,7 @@
  */
 #include "serve/alert.h"
 
+#include <ctype.h>
 #include <curl/curl.h>
 #include <inttypes.h>
 #include <math.h>
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -121,13 +123,18 @@ void alert_text(struct buf *b, enum alert_kind kind, const struct serve_event *e
 }
 
 void alert_payload(struct buf *b, enum alert_kind kind, const struct serve_event *e,
-		   const char *dashboard_url, int64_t now_us)
+		   const char *dashboard_url, int64_t now_us, bool with_text)
 {
-	struct buf text = {0};
-	alert_text(&text, kind, e, dashboard_url, now_us);
-	buf_puts(b, "{\"text\":");
-	json_str(b, text.p ? text.p : "");
-	buf_printf(b, ",\"kind\":\"%s\",\"event\":", alert_kind_name(kind));
+	buf_putc(b, '{');
+	if (with_text) {
+		struct buf text = {0};
+		alert_text(&text, kind, e, dashboard_url, now_us);
+		buf_puts(b, "\"text\":");
+		json_str(b, text.p ? text.p : "");
+		buf_putc(b, ',');
+		buf_free(&text);
+	}
+	buf_printf(b, "\"kind\":\"%s\",\"event\":", alert_kind_name(kind));
 	serve_event_json(b, e, now_us);
 	buf_puts(b, ",\"url\":");
 	if (dashboard_url && *dashboard_url) {
@@ -139,7 +146,6 @@ void alert_payload(struct buf *b, enum alert_kind kind, const struct serve_event
 		buf_puts(b, "null");
 	}
 	buf_puts(b, "}");
-	buf_free(&text);
 }
 
 /* ---- state ---- */
@@ -161,8 +167,12 @@ struct sink {
 	enum sink_type type;
 	char *name;   /* "webhook:NAME" */
 	char *url;    /* webhook */
+	struct curl_slist *headers; /* webhook: Content-Type and the hook's own, owned */
+	bool no_text; /* webhook: payloads without "text" */
 	char **argv;  /* exec, NULL-terminated, owned */
 	unsigned timeout_ms;
+	unsigned kinds; /* ALERT_KIND_BIT()s this sink gets */
+	struct alert_stats st;
 	struct item *head, *tail;
 	struct attempt *busy; /* the attempt in flight for head, or NULL */
 	uv_timer_t timer;     /* waits for head->next_us */
@@ -179,14 +189,12 @@ struct alerter {
 	uv_timer_t curl_timer;
 	int open_handles;
 	bool closing;
-	struct alert_stats st;
 };
 
 struct attempt {
 	struct sink *s;
 	/* webhook */
 	CURL *easy;
-	struct curl_slist *headers;
 	char curl_err[CURL_ERROR_SIZE];
 	/* exec */
 	uv_process_t proc;
@@ -215,6 +223,7 @@ static void release(struct alerter *a)
 			}
 			free(s->name);
 			free(s->url);
+			curl_slist_free_all(s->headers);
 			for (char **p = s->argv; p && *p; p++)
 				free(*p);
 			free(s->argv);
@@ -251,8 +260,8 @@ static void finish(struct sink *s, bool ok, const char *why)
 				log_error("alert outbox: cannot mark alert %" PRIu64 " sent: %s", it->id, err_str(rc));
 		}
 		log_info("alert %" PRIu64 " delivered to %s", it->id, s->name);
-		a->st.delivered++;
-		a->st.pending--;
+		s->st.delivered++;
+		s->st.pending--;
 		s->head = it->next;
 		if (!s->head)
 			s->tail = NULL;
@@ -262,7 +271,7 @@ static void finish(struct sink *s, bool ok, const char *why)
 		it->attempts++;
 		int64_t delay = alert_backoff_us(it->attempts, a->base_us, a->max_us);
 		it->next_us = now + delay;
-		a->st.failed_attempts++;
+		s->st.failed_attempts++;
 		log_warn("alert %" PRIu64 " to %s failed (attempt %" PRIu32 "): %s; next try in %.3g s", it->id,
 			 s->name, it->attempts, why, (double)delay / 1e6);
 		if (it->id && a->ob.reschedule) {
@@ -297,7 +306,6 @@ static void check_curl_done(struct alerter *a)
 		curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
 		curl_multi_remove_handle(a->multi, easy);
 		curl_easy_cleanup(easy);
-		curl_slist_free_all(t->headers);
 		char why[CURL_ERROR_SIZE + 64];
 		bool ok = res == CURLE_OK && code >= 200 && code < 300;
 		if (res != CURLE_OK)
@@ -395,14 +403,13 @@ static void start_webhook(struct sink *s, struct item *it)
 		finish(s, false, "curl_easy_init failed");
 		return;
 	}
-	t->headers = curl_slist_append(NULL, "Content-Type: application/json");
 	CURL *e = t->easy;
 	curl_easy_setopt(e, CURLOPT_URL, s->url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->timeout_ms);
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(it->payload));
 	curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, it->payload);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "blackout-alert");
@@ -413,7 +420,6 @@ static void start_webhook(struct sink *s, struct item *it)
 	CURLMcode mc = curl_multi_add_handle(s->a->multi, e);
 	if (mc != CURLM_OK) {
 		curl_easy_cleanup(e);
-		curl_slist_free_all(t->headers);
 		free(t);
 		finish(s, false, curl_multi_strerror(mc));
 	}
@@ -565,7 +571,7 @@ static void push(struct sink *s, uint64_t id, const char *payload, uint32_t atte
 	else
 		s->head = it;
 	s->tail = it;
-	s->a->st.pending++;
+	s->st.pending++;
 }
 
 static struct sink *find_sink(struct alerter *a, const char *name)
@@ -592,13 +598,17 @@ static int load_pending(void *arg, const struct alert_pending *p)
 
 int alert_notify(struct alerter *a, enum alert_kind kind, const struct serve_event *e, int64_t now_us)
 {
-	struct buf payload = {0};
+	struct buf with_text = {0}, without = {0}; /* made when a sink needs them */
 	int first_err = 0;
-	alert_payload(&payload, kind, e, a->dashboard_url, now_us);
 	for (size_t i = 0; i < a->n_sinks; i++) {
 		struct sink *s = &a->sinks[i];
+		if (!(s->kinds & ALERT_KIND_BIT(kind)))
+			continue;
+		struct buf *payload = s->no_text ? &without : &with_text;
+		if (!payload->p)
+			alert_payload(payload, kind, e, a->dashboard_url, now_us, !s->no_text);
 		uint64_t id = 0;
-		int rc = a->ob.enqueue(a->ob.ctx, s->name, payload.p, now_us, &id);
+		int rc = a->ob.enqueue(a->ob.ctx, s->name, payload->p, now_us, &id);
 		if (rc < 0) {
 			log_error("alert outbox: cannot store the %s alert of event %" PRIu64 " for %s: %s; "
 				  "trying from memory only",
@@ -607,27 +617,53 @@ int alert_notify(struct alerter *a, enum alert_kind kind, const struct serve_eve
 				first_err = rc;
 			id = 0;
 		}
-		push(s, id, payload.p, 0, 0);
-		a->st.queued++;
+		push(s, id, payload->p, 0, 0);
+		s->st.queued++;
 		kick(s);
 	}
-	buf_free(&payload);
+	buf_free(&with_text);
+	buf_free(&without);
 	return first_err;
 }
 
 void alert_get_stats(const struct alerter *a, struct alert_stats *out)
 {
-	*out = a->st;
+	*out = (struct alert_stats){0};
+	for (size_t i = 0; i < a->n_sinks; i++) {
+		const struct alert_stats *st = &a->sinks[i].st;
+		out->queued += st->queued;
+		out->delivered += st->delivered;
+		out->failed_attempts += st->failed_attempts;
+		out->pending += st->pending;
+	}
+}
+
+int alert_each_sink(const struct alerter *a, serve_alert_sink_emit emit, void *arg)
+{
+	for (size_t i = 0; i < a->n_sinks; i++) {
+		const struct sink *s = &a->sinks[i];
+		struct serve_alert_sink ss = {s->name, s->st.queued, s->st.delivered, s->st.failed_attempts,
+					      s->st.pending};
+		int rc = emit(arg, &ss);
+		if (rc)
+			return rc;
+	}
+	return 0;
 }
 
 static int add_sink(struct alerter *a, enum sink_type type, const char *name, unsigned timeout_ms,
-		    char *err, size_t errlen)
+		    unsigned kinds, char *err, size_t errlen)
 {
 	if (!name || !*name) {
 		snprintf(err, errlen, "alert hook #%zu: has no name", a->n_sinks + 1);
 		return ERR_INVAL;
 	}
 	char *full = xasprintf("%s:%s", type == SINK_WEBHOOK ? "webhook" : "exec", name);
+	if (kinds & ~ALERT_KINDS_ALL) {
+		snprintf(err, errlen, "alert hook '%s': unknown alert kinds in the mask 0x%x", full, kinds);
+		free(full);
+		return ERR_INVAL;
+	}
 	if (find_sink(a, full)) {
 		snprintf(err, errlen, "alert hook '%s': the name is used twice", full);
 		free(full);
@@ -638,10 +674,54 @@ static int add_sink(struct alerter *a, enum sink_type type, const char *name, un
 	s->type = type;
 	s->name = full;
 	s->timeout_ms = timeout_ms ? timeout_ms : 10000;
+	s->kinds = kinds ? kinds : ALERT_KINDS_ALL;
 	uv_timer_init(a->loop, &s->timer);
 	s->timer.data = s;
 	a->open_handles++;
 	return 0;
+}
+
+static bool header_name_ok(const char *n)
+{
+	if (!n || !*n)
+		return false;
+	for (; *n; n++)
+		if (!isalnum((unsigned char)*n) && *n != '-' && *n != '_')
+			return false;
+	return true;
+}
+
+/* The sink's request headers: Content-Type (unless the hook sets its own),
+ * then the hook's, in order. curl sends "Name;" as an empty header. */
+static int webhook_headers(struct sink *s, const struct alert_webhook *w, char *err, size_t errlen)
+{
+	bool own_type = false;
+	struct curl_slist *l = NULL, *grown;
+	for (size_t i = 0; i < w->n_headers; i++)
+		own_type |= w->headers[i].name && !strcasecmp(w->headers[i].name, "Content-Type");
+	if (!own_type && !(l = curl_slist_append(NULL, "Content-Type: application/json")))
+		goto nomem;
+	for (size_t i = 0; i < w->n_headers; i++) {
+		const struct alert_header *h = &w->headers[i];
+		if (!header_name_ok(h->name) || !h->value || strpbrk(h->value, "\r\n")) {
+			snprintf(err, errlen, "webhook '%s': header '%s' has a bad name or a line break in its value",
+				 w->name, h->name ? h->name : "");
+			curl_slist_free_all(l);
+			return ERR_INVAL;
+		}
+		char *line = *h->value ? xasprintf("%s: %s", h->name, h->value) : xasprintf("%s;", h->name);
+		grown = curl_slist_append(l, line);
+		free(line);
+		if (!grown)
+			goto nomem;
+		l = grown;
+	}
+	s->headers = l;
+	return 0;
+nomem:
+	curl_slist_free_all(l);
+	snprintf(err, errlen, "webhook '%s': out of memory for its headers", w->name);
+	return ERR_NOMEM;
 }
 
 int alert_new(uv_loop_t *loop, const struct alert_config *cfg, const struct alert_outbox *outbox,
@@ -679,9 +759,13 @@ int alert_new(uv_loop_t *loop, const struct alert_config *cfg, const struct aler
 			rc = ERR_INVAL;
 			goto fail;
 		}
-		if ((rc = add_sink(a, SINK_WEBHOOK, w->name, w->timeout_ms, err, errlen)) < 0)
+		if ((rc = add_sink(a, SINK_WEBHOOK, w->name, w->timeout_ms, w->kinds, err, errlen)) < 0)
 			goto fail;
-		a->sinks[a->n_sinks - 1].url = xstrdup(w->url);
+		struct sink *s = &a->sinks[a->n_sinks - 1];
+		s->url = xstrdup(w->url);
+		s->no_text = w->no_text;
+		if ((rc = webhook_headers(s, w, err, errlen)) < 0)
+			goto fail;
 	}
 	for (size_t i = 0; i < cfg->n_execs; i++) {
 		const struct alert_exec *x = &cfg->execs[i];
@@ -690,7 +774,7 @@ int alert_new(uv_loop_t *loop, const struct alert_config *cfg, const struct aler
 			rc = ERR_INVAL;
 			goto fail;
 		}
-		if ((rc = add_sink(a, SINK_EXEC, x->name, x->timeout_ms, err, errlen)) < 0)
+		if ((rc = add_sink(a, SINK_EXEC, x->name, x->timeout_ms, x->kinds, err, errlen)) < 0)
 			goto fail;
 		size_t n = 0;
 		while (x->argv[n])
@@ -704,8 +788,10 @@ int alert_new(uv_loop_t *loop, const struct alert_config *cfg, const struct aler
 		snprintf(err, errlen, "alert outbox: cannot list pending alerts: %s", err_str(rc));
 		goto fail;
 	}
-	if (a->st.pending)
-		log_info("alert outbox: %zu alert(s) still to deliver", a->st.pending);
+	struct alert_stats st;
+	alert_get_stats(a, &st);
+	if (st.pending)
+		log_info("alert outbox: %zu alert(s) still to deliver", st.pending);
 	for (size_t i = 0; i < a->n_sinks; i++)
 		kick(&a->sinks[i]);
 	*out = a;
@@ -727,7 +813,6 @@ void alert_free(struct alerter *a)
 		if (t && s->type == SINK_WEBHOOK) {
 			curl_multi_remove_handle(a->multi, t->easy);
 			curl_easy_cleanup(t->easy);
-			curl_slist_free_all(t->headers);
 			free(t);
 		} else if (t) {
 			/* the hook is killed; its handles close and free the attempt */

@@ -9,10 +9,14 @@
  * loop, so probing never waits for a slow receiver:
  *
  *   - webhook: HTTP(S) POST of the payload (JSON, Slack/Mattermost-compatible
- *     "text" field) through libcurl's multi interface driven by uv_poll and
- *     uv_timer; delivered = a 2xx answer within the timeout (no redirects);
+ *     "text" field unless the hook says no_text; the hook's extra headers)
+ *     through libcurl's multi interface driven by uv_poll and uv_timer;
+ *     delivered = a 2xx answer within the timeout (no redirects);
  *   - exec: uv_spawn of argv with the payload on stdin; delivered = exit 0
  *     within the timeout, after which the child is killed (SIGKILL).
+ *
+ * Each hook gets only the kinds of alert in its `kinds` mask (open, update,
+ * close); alert_notify() skips the others for it (nothing is queued).
  *
  * Delivery is at least once, in order, per sink: one alert in flight per
  * sink, the oldest first, so "restored" never overtakes "outage". A failed
@@ -30,6 +34,7 @@
 #ifndef BLACKOUT_SERVE_ALERT_H
 #define BLACKOUT_SERVE_ALERT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <uv.h>
@@ -39,6 +44,8 @@
 #include "serve/provider.h"
 
 enum alert_kind { ALERT_OPEN, ALERT_UPDATE, ALERT_CLOSE };
+#define ALERT_KIND_BIT(k) (1u << (k)) /* for the kinds masks below */
+#define ALERT_KINDS_ALL 7u
 
 /* One undelivered alert as the outbox lists it. Pointers are borrowed for
  * the duration of the emit call. */
@@ -67,16 +74,28 @@ struct alert_outbox {
 	int (*list_pending)(void *ctx, alert_pending_emit emit, void *arg);
 };
 
+/* An extra request header of a webhook. */
+struct alert_header {
+	const char *name;  /* borrowed; letters, digits, '-' and '_' only */
+	const char *value; /* borrowed; no CR or LF; may be empty */
+};
+
 struct alert_webhook {
 	const char *name;    /* borrowed; unique among webhooks; names the sink */
 	const char *url;     /* borrowed; http:// or https:// */
 	unsigned timeout_ms; /* per attempt; 0 = 10000 */
+	unsigned kinds;      /* ALERT_KIND_BIT()s this hook gets; 0 = all */
+	bool no_text;        /* leave out the "text" field */
+	const struct alert_header *headers; /* borrowed array of n_headers, sent after Content-Type
+					     * (a Content-Type here replaces ours) */
+	size_t n_headers;
 };
 
 struct alert_exec {
 	const char *name;    /* borrowed; unique among exec hooks */
 	char *const *argv;   /* borrowed; argv[0] is the program (a path), NULL-terminated */
 	unsigned timeout_ms; /* per attempt; 0 = 10000 */
+	unsigned kinds;      /* ALERT_KIND_BIT()s this hook gets; 0 = all */
 };
 
 struct alert_config {
@@ -97,17 +116,25 @@ struct alerter;
 int alert_new(uv_loop_t *loop, const struct alert_config *cfg, const struct alert_outbox *outbox,
 	      struct alerter **out, char *err, size_t errlen) MUSTCHECK;
 
-/* Queues one alert per sink for event e (copied) and starts delivery.
+/* Queues one alert for event e (copied) on every sink whose kinds include
+ * kind, and starts delivery.
  * Returns 0, or the outbox's error (the alert is then still tried from memory
  * but would not survive a restart; the error is logged). */
 int alert_notify(struct alerter *a, enum alert_kind kind, const struct serve_event *e, int64_t now_us);
 
-/* Counts for tests and /metrics. */
+/* Counts since alert_new, for tests and /metrics: in total or per sink.
+ * pending counts what waits in memory (loaded from the outbox at start
+ * included); queued counts what alert_notify queued. */
 struct alert_stats {
 	uint64_t queued, delivered, failed_attempts;
 	size_t pending;
 };
 void alert_get_stats(const struct alerter *a, struct alert_stats *out);
+
+/* Calls emit with each sink's counts (the sink name is borrowed for the
+ * call), in configuration order; stops at and returns the first non-zero
+ * return of emit, else 0. The shape of serve_provider.alerts. */
+int alert_each_sink(const struct alerter *a, serve_alert_sink_emit emit, void *arg);
 
 /* Stops every attempt under way (they stay pending in the outbox) and frees
  * the alerter once its handles are closed (run the loop). NULL is a no-op. */
@@ -125,9 +152,9 @@ void alert_text(struct buf *b, enum alert_kind kind, const struct serve_event *e
 		const char *dashboard_url, int64_t now_us);
 
 /* Appends the JSON payload: {"text":...,"kind":"open|update|close",
- * "event":{serve_event_json},"url":... or null}. */
+ * "event":{serve_event_json},"url":... or null}; without "text" if !with_text. */
 void alert_payload(struct buf *b, enum alert_kind kind, const struct serve_event *e,
-		   const char *dashboard_url, int64_t now_us);
+		   const char *dashboard_url, int64_t now_us, bool with_text);
 
 const char *alert_kind_name(enum alert_kind k);
 

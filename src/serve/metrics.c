@@ -40,6 +40,9 @@ enum {
 	F_START,
 	F_PENDING,
 	F_SKIPPED,
+	F_ALERTS_QUEUED,
+	F_ALERT_DELIVERIES,
+	F_ALERTS_PENDING,
 	F__COUNT
 };
 
@@ -67,6 +70,9 @@ static const struct {
 	[F_START] = {"blackout_start_time_seconds", "gauge", "Unix time the watcher started"},
 	[F_PENDING] = {"blackout_probes_pending", "gauge", "Probes accepted and not yet final (waiting for the rate limit, or in flight)"},
 	[F_SKIPPED] = {"blackout_probe_rounds_skipped_total", "counter", "Probe rounds not started because the target's previous round was still running"},
+	[F_ALERTS_QUEUED] = {"blackout_alerts_queued_total", "counter", "Alerts queued for the hook since start"},
+	[F_ALERT_DELIVERIES] = {"blackout_alert_deliveries_total", "counter", "Delivery attempts to the hook, by result (ok, failed)"},
+	[F_ALERTS_PENDING] = {"blackout_alerts_pending", "gauge", "Alerts waiting in the outbox for the hook"},
 };
 
 /* Causes known to the detector (DESIGN.md's cause table), always exported so
@@ -278,6 +284,26 @@ static int on_bgp(void *arg, const struct serve_bgp *g)
 	return 0;
 }
 
+static void sink_sample(struct family *f, const char *sink, const char *result, double v)
+{
+	int n = 0;
+	struct buf *b = sample_begin(f);
+	label(b, &n, "sink", sink);
+	if (result)
+		label(b, &n, "result", result);
+	sample_end(b, n, v);
+}
+
+static int on_alert_sink(void *arg, const struct serve_alert_sink *s)
+{
+	struct ctx *c = arg;
+	sink_sample(&c->f[F_ALERTS_QUEUED], s->sink, NULL, (double)s->queued);
+	sink_sample(&c->f[F_ALERT_DELIVERIES], s->sink, "ok", (double)s->delivered);
+	sink_sample(&c->f[F_ALERT_DELIVERIES], s->sink, "failed", (double)s->failed);
+	sink_sample(&c->f[F_ALERTS_PENDING], s->sink, NULL, (double)s->pending);
+	return 0;
+}
+
 static void plain_sample(struct family *f, double v)
 {
 	sample_end(sample_begin(f), 0, v);
@@ -327,6 +353,8 @@ int metrics_write(struct buf *b, const struct serve_provider *p, int64_t now_us)
 		if (st.started_us)
 			plain_sample(&f[F_START], (double)st.started_us / 1e6);
 	}
+	if (p->alerts && (rc = p->alerts(p->ctx, on_alert_sink, &c)) < 0)
+		goto fail;
 	for (int i = 0; i < F__COUNT; i++) {
 		if (!f[i].count)
 			continue;

@@ -23,6 +23,9 @@
  *   blackout_probe_timeouts_total                                 counters
  *   blackout_probes_in_flight, blackout_probes_per_second,
  *   blackout_start_time_seconds                                   gauges
+ *   blackout_alerts_queued_total{sink}                            counter
+ *   blackout_alert_deliveries_total{sink,result="ok|failed"}      counter (attempts)
+ *   blackout_alerts_pending{sink}                                 gauge (outbox depth)
  *
  * Label values are escaped as the format says (backslash, double quote,
  * newline) and bytes that are not UTF-8 become U+FFFD, so whatever a config or

@@ -136,6 +136,15 @@ struct serve_engine_stats {
 	int64_t started_us;  /* wall clock at start */
 };
 
+/* One alert hook's counters since start (serve/alert.h fills them). */
+struct serve_alert_sink {
+	const char *sink;   /* "webhook:NAME" or "exec:NAME" */
+	uint64_t queued;    /* alerts queued for it */
+	uint64_t delivered; /* delivery attempts that went through */
+	uint64_t failed;    /* delivery attempts that failed (each retry counts) */
+	size_t pending;     /* alerts waiting for it: its depth of the outbox */
+};
+
 typedef int (*serve_entity_emit)(void *arg, const struct serve_entity *e);
 typedef int (*serve_target_emit)(void *arg, const struct serve_target *t);
 typedef int (*serve_series_emit)(void *arg, const struct serve_series *s);
@@ -144,6 +153,7 @@ typedef int (*serve_event_emit)(void *arg, const struct serve_event *e);
 typedef int (*serve_step_emit)(void *arg, const struct serve_step *s);
 typedef int (*serve_bgp_emit)(void *arg, const struct serve_bgp *b);
 typedef int (*serve_obs_emit)(void *arg, const struct serve_obs *o);
+typedef int (*serve_alert_sink_emit)(void *arg, const struct serve_alert_sink *s);
 
 /* Every entity, in the order the config lists them. */
 typedef int (*serve_entities_fn)(void *ctx, serve_entity_emit emit, void *arg);
@@ -182,6 +192,9 @@ typedef int (*serve_observations_fn)(void *ctx, const char *target, int64_t from
 /* Fills the engine counters. */
 typedef int (*serve_engine_fn)(void *ctx, struct serve_engine_stats *out);
 
+/* Every alert hook's counters, in configuration order. */
+typedef int (*serve_alerts_fn)(void *ctx, serve_alert_sink_emit emit, void *arg);
+
 struct serve_provider {
 	void *ctx; /* borrowed: passed to every function; outlives the server */
 	serve_entities_fn entities;
@@ -193,6 +206,7 @@ struct serve_provider {
 	serve_bgp_fn bgp;
 	serve_observations_fn observations;
 	serve_engine_fn engine;
+	serve_alerts_fn alerts; /* may be NULL: no alert series */
 };
 
 #endif

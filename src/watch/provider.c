@@ -446,6 +446,17 @@ static int p_engine(void *ctx, struct serve_engine_stats *out)
 	return 0;
 }
 
+static int p_alerts(void *ctx, serve_alert_sink_emit emit, void *arg)
+{
+	struct watch *w = ctx;
+	for (size_t i = 0; i < w->n_alerters; i++) {
+		int rc = w->alerters[i].a ? alert_each_sink(w->alerters[i].a, emit, arg) : 0;
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 void watch_provider_init(struct watch *w)
 {
 	w->prov = (struct serve_provider){
@@ -459,6 +470,7 @@ void watch_provider_init(struct watch *w)
 	    .bgp = p_bgp,
 	    .observations = p_observations,
 	    .engine = p_engine,
+	    .alerts = p_alerts,
 	};
 }
 

@@ -138,10 +138,13 @@ static void hook_signals(void *arg, const struct detect_signals *s)
 	struct watch *w = arg;
 	if (w->replaying)
 		return;
+	/* the monitor (DETECT_MONITOR) has no row in the store's entities: its
+	 * signals would point at entity 0 and the store refuses them (foreign
+	 * key); its control targets' bins and its vantage-local events are kept */
 	int64_t ent = store_entity_of(w, s->entity);
-	if (s->entity != DETECT_MONITOR && !ent)
+	if (!ent)
 		return;
-	size_t slot = s->entity == DETECT_MONITOR ? 0 : w->ent_of_det[s->entity];
+	size_t slot = w->ent_of_det[s->entity];
 	int64_t bin = s->bin_start_us / w->params.bin_us;
 	for (int l = 0; l < LAYER__COUNT; l++) {
 		const struct detect_layer_signal *ls = &s->layer[l];
@@ -199,14 +202,17 @@ struct alert_call {
 	enum alert_kind kind;
 };
 
+/* config_alert.on is passed to the alerter as its kinds mask: same bits */
+_Static_assert(ALERT_ON_OPEN == ALERT_KIND_BIT(ALERT_OPEN) && ALERT_ON_UPDATE == ALERT_KIND_BIT(ALERT_UPDATE) &&
+		       ALERT_ON_CLOSE == ALERT_KIND_BIT(ALERT_CLOSE) && ALERT_ON_ALL == ALERT_KINDS_ALL,
+	       "config's ALERT_ON_* are the alerter's kind bits");
+
 static int emit_alert(void *arg, const struct serve_event *e)
 {
 	struct alert_call *c = arg;
-	unsigned bit = c->kind == ALERT_OPEN ? ALERT_ON_OPEN
-		       : c->kind == ALERT_CLOSE ? ALERT_ON_CLOSE : ALERT_ON_UPDATE;
 	for (size_t i = 0; i < c->w->n_alerters; i++) {
 		struct watch_alerter *wa = &c->w->alerters[i];
-		if (wa->a && (wa->ca->on & bit))
+		if (wa->a) /* the alerter skips the kinds its hook does not get */
 			(void)alert_notify(wa->a, c->kind, e, clock_wall_us());
 	}
 	return 0;
@@ -602,8 +608,12 @@ static int start_serving(struct watch *w, char *err, size_t errlen)
 			snprintf(wa->sink, sizeof wa->sink, "%s:%s",
 				 ca->kind == ALERT_WEBHOOK ? "webhook" : "exec", ca->name);
 			watch_outbox_init(wa);
-			struct alert_webhook hook = {ca->name, ca->url, (unsigned)(ca->timeout_us / 1000)};
-			struct alert_exec ex = {ca->name, ca->argv, (unsigned)(ca->timeout_us / 1000)};
+			struct alert_header *hdr = xcalloc(ca->n_headers + 1, sizeof *hdr);
+			for (size_t k = 0; k < ca->n_headers; k++)
+				hdr[k] = (struct alert_header){ca->headers[k].name, ca->headers[k].value};
+			struct alert_webhook hook = {ca->name, ca->url, (unsigned)(ca->timeout_us / 1000), ca->on,
+						     !ca->text, hdr, ca->n_headers};
+			struct alert_exec ex = {ca->name, ca->argv, (unsigned)(ca->timeout_us / 1000), ca->on};
 			struct alert_config ac = {0};
 			if (ca->kind == ALERT_WEBHOOK) {
 				ac.webhooks = &hook;
@@ -617,7 +627,9 @@ static int start_serving(struct watch *w, char *err, size_t errlen)
 				snprintf(dash, sizeof dash, "http://%s", w->api_addr);
 				ac.dashboard_url = dash;
 			}
-			if ((rc = alert_new(&w->loop, &ac, &wa->outbox, &wa->a, err, errlen)) < 0)
+			rc = alert_new(&w->loop, &ac, &wa->outbox, &wa->a, err, errlen);
+			free(hdr); /* the alerter copied the headers */
+			if (rc < 0)
 				return rc;
 			w->n_alerters = i + 1;
 		}

@@ -494,6 +494,12 @@ static int p_engine(void *ctx, struct serve_engine_stats *out)
 	return 0;
 }
 
+static int p_alerts(void *ctx, serve_alert_sink_emit emit, void *arg)
+{
+	struct app *a = ctx;
+	return a->alerter ? alert_each_sink(a->alerter, emit, arg) : 0;
+}
+
 /* ---- a file-backed outbox: an append-only log, fsync'd, replayed at start ---- */
 
 static int ob_append(struct app *a, const char *line)
@@ -682,13 +688,13 @@ int main(int argc, char **argv)
 		else if (!strcmp(o, "--dashboard-url")) ac.dashboard_url = v;
 		else if (!strcmp(o, "--webhook") && ac.n_webhooks < 4) {
 			snprintf(names[ac.n_webhooks], 16, "hook%zu", ac.n_webhooks + 1);
-			hooks[ac.n_webhooks] = (struct alert_webhook){names[ac.n_webhooks], v, 0};
+			hooks[ac.n_webhooks] = (struct alert_webhook){.name = names[ac.n_webhooks], .url = v};
 			ac.n_webhooks++;
 		} else if (!strcmp(o, "--exec") && ac.n_execs < 4) {
 			snprintf(names[4 + ac.n_execs], 16, "run%zu", ac.n_execs + 1);
 			exec_argv[ac.n_execs][0] = (char *)v;
 			exec_argv[ac.n_execs][1] = NULL;
-			execs[ac.n_execs] = (struct alert_exec){names[4 + ac.n_execs], exec_argv[ac.n_execs], 0};
+			execs[ac.n_execs] = (struct alert_exec){.name = names[4 + ac.n_execs], .argv = exec_argv[ac.n_execs]};
 			ac.n_execs++;
 		} else {
 			fprintf(stderr, "serve_fixture: unknown option %s\n", o);
@@ -714,7 +720,7 @@ int main(int argc, char **argv)
 	struct serve_provider prov = {.ctx = &a, .entities = p_entities, .targets = p_targets,
 				      .signals = p_signals, .layers_now = p_layers_now, .events = p_events,
 				      .event = p_event, .bgp = p_bgp, .observations = p_observations,
-				      .engine = p_engine};
+				      .engine = p_engine, .alerts = p_alerts};
 	char err[512];
 	if (http_server_start(a.loop, &hc, serve_api_handle, &prov, &a.http, err, sizeof err) != 0) {
 		fprintf(stderr, "serve_fixture: %s\n", err);

@@ -35,6 +35,9 @@ for line in open(sys.argv[1]):
 print(" ".join(out))
 PY
 }
+metric() { # SERIES (name{labels} as exported): its value on the fixture's /metrics, or "none"
+	curl -sf "$FX_URL/metrics" | awk -v s="$1" '$1 == s {print $2; f=1} END {if (!f) print "none"}'
+}
 add_event() { # ID: an open abrupt event
 	printf 'event %s lab abrupt 0.9 0.8 -20 open every layer failed in one round\n' "$1" >>"$FX_FILE"
 	kill -USR1 "$FX_PID"
@@ -60,6 +63,9 @@ expect_eq "webhook: open then close (restoration), as JSON with text" "$(kinds "
 expect_eq "exec hook: the same event JSON on stdin" "$(kinds "$d/exec.jsonl")" "open:2 close:2"
 if grep -q '"text":"blackout: RESTORED: lab is back since' "$d/hook.jsonl"; then ok "close alert says it is restored"; else fail "close alert text" "$(tail -1 "$d/hook.jsonl")"; fi
 if grep -q 'http://127.0.0.1:9/#/event/2' "$d/hook.jsonl"; then ok "alert links to the event page"; else fail "alert links to the event page" ""; fi
+m="$(metric 'blackout_alerts_queued_total{sink="webhook:hook1"}') $(metric 'blackout_alert_deliveries_total{sink="webhook:hook1",result="ok"}')"
+m="$m $(metric 'blackout_alert_deliveries_total{sink="exec:run1",result="ok"}') $(metric 'blackout_alerts_pending{sink="exec:run1"}')"
+expect_eq "metrics: queued, delivered (webhook, exec), pending" "$m" "2 2 2 0"
 stop_fixture
 expect_eq "the fixture stops cleanly" "$?" 0
 pending=$(awk '$1=="E"{e[$2]=1} $1=="S"{delete e[$2]} END{print length(e)}' "$d/a/outbox")
@@ -76,6 +82,9 @@ if wait_for 30 grep -q "failed (attempt 3)" "$d/b/fixture.err"; then ok "unreach
 	fail "unreachable webhook retried" "$(tail -3 "$d/b/fixture.err")"; fi
 delays=$(grep -o 'next try in [0-9.]* s' "$d/b/fixture.err" | awk '{print $4}' | head -3 | tr '\n' ' ')
 expect_eq "retry delays double (exponential backoff, seconds)" "$delays" "0.3 0.6 1.2 "
+f=$(metric 'blackout_alert_deliveries_total{sink="webhook:hook1",result="failed"}')
+case $f in [3-9] | [1-9][0-9]*) ok "metrics: failed attempts counted ($f)" ;; *) fail "metrics: failed attempts counted" "got '$f'" ;; esac
+expect_eq "metrics: the alert is pending" "$(metric 'blackout_alerts_pending{sink="webhook:hook1"}')" 1
 start_receiver "$dport" "$d/late.jsonl"
 if wait_for 30 has_lines "$d/late.jsonl" 1; then ok "delivered once the webhook comes up"; else fail "delivered once the webhook comes up" "$(tail -3 "$d/b/fixture.err")"; fi
 expect_eq "the late alert is the open of event 3" "$(kinds "$d/late.jsonl")" "open:3"

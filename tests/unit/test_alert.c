@@ -5,7 +5,9 @@
  */
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,12 +57,21 @@ TEST(text_and_payload)
 	CHECK_STR(b.p, "blackout: RESTORED: &lt;kp&gt; &amp; co is back since 2022-01-15T03:07:00Z after 6h02m "
 		       "(outage from 2022-01-14T21:05:00Z, cause routing)");
 	buf_reset(&b);
-	alert_payload(&b, ALERT_CLOSE, &e, "http://127.0.0.1:9", t0);
+	alert_payload(&b, ALERT_CLOSE, &e, "http://127.0.0.1:9", t0, true);
 	CHECK(strncmp(b.p, "{\"text\":\"blackout: RESTORED: ", 29) == 0);
 	CHECK(strstr(b.p, "\"kind\":\"close\",\"event\":{\"id\":42,\"entity\":\"<kp> & co\"") != NULL);
 	CHECK(strstr(b.p, "\"layers_failed\":[\"web\",\"bgp\"]") != NULL);
 	CHECK(strstr(b.p, "\"url\":\"http://127.0.0.1:9/#/event/42\"}") != NULL);
 	CHECK(strchr(b.p, '\n') == NULL); /* one line: outboxes may store it as one */
+	/* text: false in the config: the same payload without the text field */
+	struct buf nt = {0};
+	alert_payload(&nt, ALERT_CLOSE, &e, "http://127.0.0.1:9", t0, false);
+	CHECK(strncmp(nt.p, "{\"kind\":\"close\",\"event\":{\"id\":42,", 33) == 0);
+	CHECK(strstr(nt.p, "\"text\"") == NULL);
+	char *rest = xasprintf("{%s", strstr(b.p, "\"kind\""));
+	CHECK_STR(nt.p, rest); /* everything else as with the text */
+	free(rest);
+	buf_free(&nt);
 	buf_free(&b);
 }
 
@@ -164,35 +175,86 @@ static bool run_until(uv_loop_t *loop, struct memob *m, int sent, int resched)
 	return w.done;
 }
 
+/* An exec hook in a fresh folder that appends its stdin and a newline to
+ * dir/got.json; with a flag, it exits 3 instead while dir/fail exists. */
+struct saver {
+	char dir[32];
+	char *out, *script, *flag;
+};
+
+static bool saver_make(struct saver *h, bool with_flag)
+{
+	snprintf(h->dir, sizeof h->dir, "/tmp/blackout-alert-XXXXXX");
+	if (!mkdtemp(h->dir))
+		return false;
+	h->out = xasprintf("%s/got.json", h->dir);
+	h->script = xasprintf("%s/hook.sh", h->dir);
+	h->flag = xasprintf("%s/fail", h->dir);
+	FILE *f = fopen(h->script, "w");
+	if (!f)
+		return false;
+	fprintf(f, "#!/bin/sh\n");
+	if (with_flag)
+		fprintf(f, "[ -e '%s' ] && exit 3\n", h->flag);
+	fprintf(f, "cat >> '%s'\necho >> '%s'\n", h->out, h->out);
+	fclose(f);
+	chmod(h->script, 0755);
+	if (with_flag && !(f = fopen(h->flag, "w")))
+		return false;
+	if (with_flag)
+		fclose(f);
+	return true;
+}
+
+/* What the hook saved, in got[n]. */
+static void saver_read(const struct saver *h, char *got, size_t n)
+{
+	got[0] = '\0';
+	FILE *f = fopen(h->out, "r");
+	if (f) {
+		got[fread(got, 1, n - 1, f)] = '\0';
+		fclose(f);
+	}
+}
+
+static void saver_remove(struct saver *h)
+{
+	unlink(h->out);
+	unlink(h->script);
+	unlink(h->flag);
+	rmdir(h->dir);
+	free(h->out), free(h->script), free(h->flag);
+}
+
+/* Sends the open, the update if asked, and the close of one event. */
+static int notify_event(struct alerter *a, bool with_update)
+{
+	int64_t now = clock_wall_us();
+	struct serve_event e = event(now);
+	int rc = alert_notify(a, ALERT_OPEN, &e, now);
+	if (rc == 0 && with_update)
+		rc = alert_notify(a, ALERT_UPDATE, &e, now);
+	e.end_us = now + USEC_PER_SEC;
+	return rc ? rc : alert_notify(a, ALERT_CLOSE, &e, now);
+}
+
 TEST(exec_hook_delivers_and_retries)
 {
-	char dir[] = "/tmp/blackout-alert-XXXXXX";
-	CHECK(mkdtemp(dir) != NULL);
-	char *out = xasprintf("%s/got.json", dir), *script = xasprintf("%s/hook.sh", dir);
-	char *flag = xasprintf("%s/fail", dir);
-	FILE *f = fopen(script, "w");
-	/* fails while the flag file exists, else saves stdin */
-	fprintf(f, "#!/bin/sh\n[ -e '%s' ] && exit 3\ncat >> '%s'\necho >> '%s'\n", flag, out, out);
-	fclose(f);
-	chmod(script, 0755);
-	FILE *ff = fopen(flag, "w");
-	fclose(ff);
+	struct saver h;
+	CHECK(saver_make(&h, true));
+	char *script = h.script;
 
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct memob m = {0};
 	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
 	char *argv[] = {script, NULL};
-	struct alert_exec ex = {"save", argv, 5000};
+	struct alert_exec ex = {.name = "save", .argv = argv, .timeout_ms = 5000};
 	struct alert_config cfg = {.execs = &ex, .n_execs = 1, .backoff_base_us = 50000, .backoff_max_us = 200000};
 	struct alerter *a;
 	char err[256];
 	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), 0);
-	int64_t now = clock_wall_us();
-	struct serve_event e = event(now);
-	CHECK_INT(alert_notify(a, ALERT_OPEN, &e, now), 0);
-	e.end_us = now + USEC_PER_SEC;
-	CHECK_INT(alert_notify(a, ALERT_CLOSE, &e, now), 0);
+	CHECK_INT(notify_event(a, false), 0);
 	CHECK_INT(m.n, 2);
 	CHECK_STR(m.rows[0].sink, "exec:save");
 	/* the hook fails twice (exit 3): rescheduled with backoff, nothing sent */
@@ -200,7 +262,7 @@ TEST(exec_hook_delivers_and_retries)
 	CHECK_INT(m.sent, 0);
 	CHECK_INT(m.rows[0].attempts, 2);
 	CHECK_INT(m.rows[1].attempts, 0); /* in order: the close waits behind the open */
-	unlink(flag);
+	unlink(h.flag);
 	CHECK(run_until(&loop, &m, 2, 0));
 	CHECK(m.rows[0].sent && m.rows[1].sent);
 	struct alert_stats st;
@@ -209,24 +271,15 @@ TEST(exec_hook_delivers_and_retries)
 	CHECK_INT(st.pending, 0);
 	CHECK(st.failed_attempts >= 2);
 	/* the hook got both, open first, as JSON lines */
-	char got[8192] = "";
-	f = fopen(out, "r");
-	CHECK(f != NULL);
-	if (f) {
-		size_t n = fread(got, 1, sizeof got - 1, f);
-		got[n] = '\0';
-		fclose(f);
-	}
+	char got[8192];
+	saver_read(&h, got, sizeof got);
 	char *open_at = strstr(got, "\"kind\":\"open\""), *close_at = strstr(got, "\"kind\":\"close\"");
 	CHECK(open_at && close_at && open_at < close_at);
 	alert_free(a);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CHECK_INT(uv_loop_close(&loop), 0);
 	m_free(&m);
-	unlink(out);
-	unlink(script);
-	rmdir(dir);
-	free(out), free(script), free(flag);
+	saver_remove(&h);
 }
 
 TEST(exec_hook_timeout_and_restart)
@@ -236,7 +289,7 @@ TEST(exec_hook_timeout_and_restart)
 	struct memob m = {0};
 	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
 	char *sleeper[] = {"/bin/sleep", "30", NULL};
-	struct alert_exec ex = {"slow", sleeper, 200};
+	struct alert_exec ex = {.name = "slow", .argv = sleeper, .timeout_ms = 200};
 	struct alert_config cfg = {.execs = &ex, .n_execs = 1, .backoff_base_us = 20000, .backoff_max_us = 20000};
 	struct alerter *a;
 	char err[256];
@@ -250,7 +303,7 @@ TEST(exec_hook_timeout_and_restart)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	/* "restart": a new alerter over the same outbox finds the alert and sends it */
 	char *ok[] = {"/bin/true", NULL};
-	struct alert_exec ex2 = {"slow", ok, 5000};
+	struct alert_exec ex2 = {.name = "slow", .argv = ok, .timeout_ms = 5000};
 	cfg.execs = &ex2;
 	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), 0);
 	CHECK(run_until(&loop, &m, 1, 0));
@@ -262,13 +315,82 @@ TEST(exec_hook_timeout_and_restart)
 	m_free(&m);
 }
 
+struct sink_seen {
+	char names[4][32];
+	struct serve_alert_sink st[4];
+	size_t n;
+};
+
+static int on_sink(void *arg, const struct serve_alert_sink *ss)
+{
+	struct sink_seen *k = arg;
+	if (k->n < 4) {
+		snprintf(k->names[k->n], sizeof k->names[0], "%s", ss->sink);
+		k->st[k->n] = *ss;
+		k->st[k->n++].sink = NULL;
+	}
+	return 0;
+}
+
+/* Two exec hooks, one with every kind, one with only close (config on:
+ * [close]): the second never gets the open, is never even queued with it. */
+TEST(kinds_filter_and_sink_stats)
+{
+	struct saver h;
+	CHECK(saver_make(&h, false));
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct memob m = {0};
+	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
+	char *all_argv[] = {"/bin/true", NULL}, *close_argv[] = {h.script, NULL};
+	struct alert_exec ex[2] = {
+		{.name = "all", .argv = all_argv, .timeout_ms = 5000},
+		{.name = "closes", .argv = close_argv, .timeout_ms = 5000, .kinds = ALERT_KIND_BIT(ALERT_CLOSE)},
+	};
+	struct alert_config cfg = {.execs = ex, .n_execs = 2};
+	struct alerter *a;
+	char err[256];
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), 0);
+	CHECK_INT(notify_event(a, true), 0);
+	CHECK_INT(m.n, 4); /* open, update, close for "all"; close for "closes" */
+	size_t for_closes = 0;
+	for (size_t i = 0; i < m.n; i++)
+		if (!strcmp(m.rows[i].sink, "exec:closes")) {
+			for_closes++;
+			CHECK(strstr(m.rows[i].payload, "\"kind\":\"close\"") != NULL);
+		}
+	CHECK_INT(for_closes, 1);
+	CHECK(run_until(&loop, &m, 4, 0));
+	struct sink_seen k = {0};
+	CHECK_INT(alert_each_sink(a, on_sink, &k), 0);
+	CHECK_INT(k.n, 2);
+	CHECK_STR(k.names[0], "exec:all");
+	CHECK_STR(k.names[1], "exec:closes");
+	CHECK_INT(k.st[0].queued, 3);
+	CHECK_INT(k.st[0].delivered, 3);
+	CHECK_INT(k.st[1].queued, 1);
+	CHECK_INT(k.st[1].delivered, 1);
+	CHECK_INT(k.st[1].pending, 0);
+	CHECK_INT(k.st[1].failed, 0);
+	char got[8192];
+	saver_read(&h, got, sizeof got);
+	CHECK(strstr(got, "\"kind\":\"close\"") != NULL);
+	CHECK(strstr(got, "\"kind\":\"open\"") == NULL);
+	CHECK(strstr(got, "\"kind\":\"update\"") == NULL);
+	alert_free(a);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	CHECK_INT(uv_loop_close(&loop), 0);
+	m_free(&m);
+	saver_remove(&h);
+}
+
 TEST(bad_config)
 {
 	uv_loop_t loop;
 	uv_loop_init(&loop);
 	struct memob m = {0};
 	struct alert_outbox ob = {&m, m_enqueue, m_reschedule, m_sent, m_list};
-	struct alert_webhook w[2] = {{"a", "ftp://127.0.0.1/", 0}, {"a", "http://127.0.0.1:1/", 0}};
+	struct alert_webhook w[2] = {{.name = "a", .url = "ftp://127.0.0.1/"}, {.name = "a", .url = "http://127.0.0.1:1/"}};
 	struct alert_config cfg = {.webhooks = w, .n_webhooks = 1};
 	struct alerter *a;
 	char err[256];
@@ -278,6 +400,19 @@ TEST(bad_config)
 	cfg.n_webhooks = 2;
 	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), ERR_INVAL);
 	CHECK(strstr(err, "'webhook:a': the name is used twice") != NULL);
+	cfg.n_webhooks = 1;
+	struct alert_header bad[2] = {{"X-Ok", "1"}, {"X-Bad", "a\r\nInjected: yes"}};
+	w[0].headers = bad;
+	w[0].n_headers = 2;
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), ERR_INVAL);
+	CHECK(strstr(err, "webhook 'a': header 'X-Bad' has a bad name or a line break") != NULL);
+	bad[1] = (struct alert_header){"X Bad", "v"};
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), ERR_INVAL);
+	CHECK(strstr(err, "header 'X Bad'") != NULL);
+	w[0].n_headers = 0;
+	w[0].kinds = 8; /* no such kind */
+	CHECK_INT(alert_new(&loop, &cfg, &ob, &a, err, sizeof err), ERR_INVAL);
+	CHECK(strstr(err, "unknown alert kinds") != NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	CHECK_INT(uv_loop_close(&loop), 0);
 }
@@ -289,6 +424,7 @@ int main(void)
 	RUN(text_and_payload);
 	RUN(exec_hook_delivers_and_retries);
 	RUN(exec_hook_timeout_and_restart);
+	RUN(kinds_filter_and_sink_stats);
 	RUN(bad_config);
 	return test_main_end();
 }

@@ -385,8 +385,44 @@ TEST(metrics_output)
 	CHECK(strstr(b.p, "blackout_entity_outage{entity=\"lab\",kind=\"country\"} 1\n") != NULL);
 	CHECK(strstr(b.p, "blackout_bgp") == NULL);
 	CHECK(strstr(b.p, "blackout_probes_sent_total") == NULL); /* no engine: family left out */
+	CHECK(strstr(b.p, "blackout_alert") == NULL);             /* no alerts: families left out */
 	/* every family's samples are together, after its TYPE line */
 	CHECK_INT(count(b.p, "# TYPE blackout_target_up "), 1);
+	buf_free(&b);
+}
+
+static int two_sinks(void *ctx, serve_alert_sink_emit emit, void *arg)
+{
+	struct serve_alert_sink s[2] = {{"webhook:chat", 5, 4, 3, 1}, {"exec:pa\"ge", 2, 2, 0, 0}};
+	for (int i = 0; i < 2; i++)
+		if (emit(arg, &s[i]))
+			return 1;
+	return 0;
+}
+
+TEST(metrics_alerts)
+{
+	struct serve_provider p = {.alerts = two_sinks};
+	struct buf b = {0};
+	CHECK_INT(metrics_write(&b, &p, T0), 0);
+	static const char *const want =
+		  "# HELP blackout_alerts_queued_total Alerts queued for the hook since start\n"
+		  "# TYPE blackout_alerts_queued_total counter\n"
+		  "blackout_alerts_queued_total{sink=\"webhook:chat\"} 5\n"
+		  "blackout_alerts_queued_total{sink=\"exec:pa\\\"ge\"} 2\n"
+		  "# HELP blackout_alert_deliveries_total Delivery attempts to the hook, by result (ok, failed)\n"
+		  "# TYPE blackout_alert_deliveries_total counter\n"
+		  "blackout_alert_deliveries_total{sink=\"webhook:chat\",result=\"ok\"} 4\n"
+		  "blackout_alert_deliveries_total{sink=\"webhook:chat\",result=\"failed\"} 3\n"
+		  "blackout_alert_deliveries_total{sink=\"exec:pa\\\"ge\",result=\"ok\"} 2\n"
+		  "blackout_alert_deliveries_total{sink=\"exec:pa\\\"ge\",result=\"failed\"} 0\n"
+		  "# HELP blackout_alerts_pending Alerts waiting in the outbox for the hook\n"
+		  "# TYPE blackout_alerts_pending gauge\n"
+		  "blackout_alerts_pending{sink=\"webhook:chat\"} 1\n"
+		  "blackout_alerts_pending{sink=\"exec:pa\\\"ge\"} 0\n";
+	CHECK(b.p && strcmp(b.p, want) == 0); /* the whole text: too long for CHECK_STR's message */
+	if (b.p && strcmp(b.p, want))
+		fprintf(stderr, "got:\n%s", b.p);
 	buf_free(&b);
 }
 
@@ -409,6 +445,7 @@ int main(void)
 	RUN(api_routes);
 	RUN(api_signals);
 	RUN(metrics_output);
+	RUN(metrics_alerts);
 	RUN(token);
 	return test_main_end();
 }
