@@ -118,6 +118,17 @@ try {
     JSON.stringify([ev.failed, ev.recovered]));
   check('event page: cause in the title, plots drawn', ev.title.includes('cascade') && ev.plots >= 4, JSON.stringify(ev));
   await shot('dashboard-event.png');
+  const sel = await page.evaluate(() => {
+    const s = document.getElementById('entity');
+    return { options: s.options.length, value: s.value };
+  });
+  check('event page: the header lists the entities, the event\'s selected', sel.options >= 1 && sel.value === 'lab',
+    JSON.stringify(sel));
+  // choosing an entity from the event page goes back to that entity's overview
+  await page.selectOption('#entity', sel.value);
+  await page.evaluate(() => { const s = document.getElementById('entity'); s.dispatchEvent(new Event('change')); });
+  await page.waitForFunction(() => !document.getElementById('overview').hidden, null, { timeout: 15000 });
+  ok('event page: choosing an entity returns to the overview');
 
   check('no request left loopback', requests.every((u) => u.startsWith(BASE_URL) || u.startsWith('data:')),
     requests.filter((u) => !u.startsWith(BASE_URL)).join(' '));

@@ -225,6 +225,9 @@
 
   async function showEvent(id) {
     const e = await api('/api/v1/events/' + encodeURIComponent(id));
+    // the header's entity list shows the event's entity here too
+    state.entity = e.entity;
+    await loadEntities();
     $('ev-title').textContent = `${e.entity}: ${e.cause} outage, ${iso(e.start)} to ${e.end ? iso(e.end) : 'now (open)'}` +
       ` (${fmtDuration(e.duration_s)})`;
     $('ev-summary').textContent = (e.summary || '') + ` Severity ${pct(e.severity)}, confidence ${pct(e.confidence)}.`;
@@ -271,7 +274,11 @@
     if ($('login').hidden) timer = setTimeout(route, REFRESH_MS);
   }
 
-  $('entity').addEventListener('change', () => { state.entity = $('entity').value; route(); });
+  $('entity').addEventListener('change', () => {
+    state.entity = $('entity').value;
+    if (location.hash.startsWith('#/event/')) location.hash = ''; // back to the overview, of that entity
+    else route();
+  });
   $('window').addEventListener('change', () => { state.windowS = Number($('window').value); route(); });
   window.addEventListener('hashchange', route);
   route();
