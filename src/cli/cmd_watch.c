@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "core/priv.h"
 #include "store/store.h"
+#include "watch/discover.h"
 #include "watch/watch.h"
 
 static void usage(FILE *f)
@@ -148,6 +149,13 @@ int cmd_watch(int argc, char **argv)
 				    .duration_us = (int64_t)(duration * 1e6),
 				    .user = user,
 				    .keep_net_raw = keep_net_raw};
+	bool discover = false;
+	for (size_t i = 0; i < cfg->n_entities; i++)
+		discover |= cfg->entities[i].discover_routers;
+	if (discover) { /* before anything else, while still root: traceroute needs raw sockets */
+		int n = watch_discover_routers(cfg, 0);
+		log_info("watch: router discovery added %d router target%s", n, n == 1 ? "" : "s");
+	}
 	struct watch *w = NULL;
 	char err[512] = "";
 	int rc = watch_new(cfg, &opt, &w, err, sizeof err);

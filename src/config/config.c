@@ -1796,6 +1796,40 @@ done:
 	return rc;
 }
 
+int config_add_router(struct config *cfg, size_t e, const char *name, const struct addr *addr,
+		      const char *note)
+{
+	if (!cfg || e >= cfg->n_entities || !name || !*name || !addr)
+		return ERR_INVAL;
+	for (size_t i = 0; i < cfg->n_targets; i++) {
+		const struct config_target *t = &cfg->targets[i];
+		if (!strcmp(t->name, name) || (t->has_addr && addr_cmp(&t->addr, addr) == 0))
+			return ERR_EXISTS;
+	}
+	struct config_entity *ent = &cfg->entities[e];
+	size_t at = ent->first_target + ent->n_targets;
+	cfg->targets = xreallocarray(cfg->targets, cfg->n_targets + 1, sizeof *cfg->targets);
+	memmove(&cfg->targets[at + 1], &cfg->targets[at], (cfg->n_targets - at) * sizeof *cfg->targets);
+	cfg->n_targets++;
+	struct config_target *t = &cfg->targets[at];
+	memset(t, 0, sizeof *t);
+	t->name = xstrdup(name);
+	t->role = ROLE_ROUTER;
+	t->has_addr = true;
+	t->addr = *addr;
+	t->note = note ? xstrdup(note) : NULL;
+	t->entity = e;
+	t->probes = xcalloc(1, sizeof *t->probes);
+	t->probes[0].kind = PROBE_ICMP;
+	t->probes[0].timing = ent->defaults;
+	t->n_probes = 1;
+	ent->n_targets++;
+	for (size_t i = 0; i < cfg->n_entities; i++)
+		if (i != e && cfg->entities[i].first_target >= at)
+			cfg->entities[i].first_target++;
+	return 0;
+}
+
 size_t config_count_probes(const struct config *cfg)
 {
 	size_t n = 0;

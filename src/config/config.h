@@ -259,6 +259,15 @@ bool config_equal(const struct config *a, const struct config *b);
 /* Counts for a one-line summary. */
 size_t config_count_probes(const struct config *cfg);
 
+/* Adds a router target found at run time (discover_routers) to entity e: named
+ * name (copied), at addr, with one ICMP probe on the entity's timing and note
+ * (copied, may be NULL). It goes after the entity's other targets (entities'
+ * targets stay contiguous, controls last). Returns 0, ERR_INVAL (e out of
+ * range, an empty name) or ERR_EXISTS (a target of that name or address is
+ * there already). Pointers into cfg->targets are invalid afterwards. */
+int config_add_router(struct config *cfg, size_t e, const char *name, const struct addr *addr,
+		      const char *note) MUSTCHECK;
+
 /* Parses a duration ("30s", "500ms", "1h30m", "7d", "2w"; units us ms s m h d w)
  * into microseconds. Returns 0 or ERR_PARSE / ERR_RANGE. */
 int config_parse_duration(const char *s, int64_t *us) MUSTCHECK;

@@ -10,8 +10,11 @@
  * tried again within the round, up to the probe's retries (DNS retransmits
  * itself). A target with only a host name is resolved with uv_getaddrinfo
  * before its first probe; a failed lookup is an observation (resolve-error)
- * and is tried again next round. Trace probes are not run yet: src/probe has
- * no traceroute (TODO: router discovery, discover_routers, once it does).
+ * and is tried again next round. A trace probe is one Paris traceroute (ICMP)
+ * per round, its retries the attempts per hop, the target's entity's prefixes
+ * marked; it needs a raw socket at each start, so after `--user` without
+ * `--keep-net-raw` it records local-error (warned once). Router discovery
+ * (discover_routers) runs before the scheduler: discover.h.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -27,6 +30,7 @@
 #include "probe/dns.h"
 #include "probe/http.h"
 #include "probe/smtp.h"
+#include "probe/trace.h"
 #include "watch/watch_int.h"
 
 static uint64_t name_hash(const char *s)
@@ -163,6 +167,13 @@ static void on_engine_done(void *ctx, const struct probe_done *d)
 
 static void start_app(struct watch_job *j);
 
+/* A traceroute is one attempt per round: its attempts per hop are the retries. */
+static void on_trace_done(void *arg, const struct trace_result *t, const struct probe_result *r)
+{
+	(void)t;
+	job_done(arg, r->outcome, r->rtt_ms, r->message, r->detail_json);
+}
+
 /* HTTP with several accepted codes: http.h takes one, so a status outside
  * it is checked here against the list (the detail carries "status"). */
 static bool status_listed(const struct config_probe *p, const char *detail)
@@ -250,6 +261,32 @@ static void start_app(struct watch_job *j)
 		j->inflight = dp;
 		break;
 	}
+	case PROBE_TRACE: {
+		const struct config_entity *ent =
+		    t->entity < w->cfg->n_entities ? &w->cfg->entities[t->entity] : NULL;
+		struct trace_spec spec = {
+		    .target = *a,
+		    .proto = TRACE_ICMP,
+		    .max_hops = p->max_hops,
+		    .attempts = p->timing.retries + 1,
+		    .timeout_ms = tmo_ms,
+		    .prefixes = ent ? ent->prefixes : NULL,
+		    .nprefixes = ent ? ent->n_prefixes : 0,
+		    .target_name = t->name,
+		};
+		struct trace *tp = NULL;
+		rc = trace_start(&w->loop, &spec, on_trace_done, j, &tp, err, sizeof err);
+		j->inflight = tp;
+		if (rc < 0) { /* e.g. no raw socket after dropping privileges: an observation, warned once */
+			watch_record(w, j->target, PROBE_TRACE, j->sent_wall_us, OUTCOME_LOCAL_ERROR, -1, NULL);
+			if (j->warned) {
+				j->busy = false;
+				return;
+			}
+			j->warned = true;
+		}
+		break;
+	}
 	case PROBE_SMTP: {
 		struct smtp_spec spec = {.addr = *a, .port = p->port, .target = t->name,
 					 .phase_timeout_ms = tmo_ms};
@@ -311,8 +348,6 @@ static void on_job_timer(uv_timer_t *tm)
 		w->rounds_skipped++;
 		return;
 	}
-	if (p->kind == PROBE_TRACE)
-		return;
 	const struct addr *a = target_addr(w, j->target);
 	bool needs_addr = !(p->kind == PROBE_HTTP && (p->has_resolve || !t->has_addr));
 	if (!a && needs_addr) {
@@ -424,16 +459,10 @@ int watch_sched_start(struct watch *w, char *err, size_t errlen)
 	size_t n = config_count_probes(cfg);
 	w->jobs = xcalloc(n + 1, sizeof *w->jobs);
 	w->engines = xcalloc(n + 1, sizeof *w->engines);
-	bool need_http = false, logged_trace = false;
+	bool need_http = false;
 	for (size_t t = 0; t < cfg->n_targets; t++)
 		for (size_t k = 0; k < cfg->targets[t].n_probes; k++) {
 			const struct config_probe *p = &cfg->targets[t].probes[k];
-			if (p->kind == PROBE_TRACE) {
-				if (!logged_trace)
-					log_info("watch: trace probes are skipped (no traceroute in this build)");
-				logged_trace = true;
-				continue;
-			}
 			struct watch_job *j = &w->jobs[w->n_jobs];
 			j->w = w;
 			j->target = t;
@@ -484,6 +513,7 @@ void watch_sched_stop(struct watch *w)
 			switch (job_probe(j)->kind) {
 			case PROBE_DNS: dns_probe_cancel(p); break;
 			case PROBE_SMTP: smtp_probe_cancel(p); break;
+			case PROBE_TRACE: trace_cancel(p); break;
 			default: break; /* http: http_client_free cancels */
 			}
 		}

@@ -35,6 +35,7 @@ struct watch_job {
 	uv_timer_t timer;
 	size_t engine;           /* ICMP/TCP: index into watch.engines */
 	bool busy;               /* a probe of this job is in flight */
+	bool warned;             /* trace: a start failure was logged already */
 	int attempt;             /* HTTP/SMTP: attempts made in this round */
 	int64_t sent_wall_us;    /* first attempt of the round */
 	void *inflight;          /* http/dns/smtp probe handle, to cancel at stop */

@@ -93,7 +93,7 @@ v = eval(sys.argv[1])
 if isinstance(v, bool): sys.exit(0 if v else 1)
 print(v)' "$1"; }
 # iso2unix: an ISO 8601 UTC time from stdin as Unix seconds
-iso2unix() { python3 -c 'import sys, datetime as d; print(int(d.datetime.strptime(sys.stdin.read().strip(), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=d.timezone.utc).timestamp()))'; }
+iso2unix() { python3 -c 'import sys, datetime as d; print(int(d.datetime.fromisoformat(sys.stdin.read().strip().replace("Z", "+00:00")).timestamp()))'; }
 min_sent() { curl -sf "$API/api/v1/targets" | py "min(t['sent'] for t in j['data'])"; }
 sent_at_least() { local n; n=$(min_sent) && [ "$n" -ge "$1" ]; }
 all_up() { curl -sf "$API/api/v1/targets" | py "all(t['state'] == 'up' for t in j['data'])"; }

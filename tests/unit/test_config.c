@@ -589,6 +589,61 @@ done:
 	free(scans);
 }
 
+/* Routers found at run time go after their entity's targets; the other
+ * entities' ranges and the controls (last) follow; names and addresses stay unique. */
+TEST(test_add_router)
+{
+	static const char text[] =
+	    "defaults: {interval: 10s, timeout: 1s, retries: 1}\n"
+	    "controls:\n"
+	    "  - {name: c, address: 127.0.0.9, probes: [icmp]}\n"
+	    "entities:\n"
+	    "  - name: a\n"
+	    "    kind: group\n"
+	    "    defaults: {interval: 20s}\n"
+	    "    targets:\n"
+	    "      - {name: a1, role: web, address: 127.0.0.1, probes: [icmp]}\n"
+	    "  - name: p\n"
+	    "    kind: prefix\n"
+	    "    prefixes: [198.51.100.0/24]\n"
+	    "  - name: b\n"
+	    "    kind: group\n"
+	    "    targets:\n"
+	    "      - {name: b1, role: web, address: 127.0.0.2, probes: [icmp]}\n"
+	    "      - {name: b2, role: web, address: 127.0.0.3, probes: [icmp]}\n";
+	struct config *cfg = load_ok("t.yaml", text);
+	CHECK(cfg != NULL);
+	if (!cfg)
+		return;
+	struct addr x, y, dup;
+	CHECK_INT(addr_parse("203.0.113.2", &x), 0);
+	CHECK_INT(addr_parse("2001:db8::2", &y), 0);
+	CHECK_INT(addr_parse("127.0.0.2", &dup), 0);
+	CHECK_INT(config_add_router(cfg, 0, "a-hop-203.0.113.2", &x, "found"), 0);
+	CHECK_INT(config_add_router(cfg, 1, "p-hop-2001:db8::2", &y, NULL), 0);
+	CHECK_INT(config_add_router(cfg, 0, "a-hop-203.0.113.2", &y, NULL), ERR_EXISTS); /* name */
+	CHECK_INT(config_add_router(cfg, 2, "other", &dup, NULL), ERR_EXISTS);           /* address */
+	CHECK_INT(config_add_router(cfg, 3, "nowhere", &x, NULL), ERR_INVAL);
+	CHECK_INT((int)cfg->n_targets, 6);
+	/* every entity's range holds exactly its targets, controls last */
+	static const char *const order[] = {"a1", "a-hop-203.0.113.2", "p-hop-2001:db8::2", "b1", "b2", "c"};
+	for (size_t i = 0; i < 6; i++)
+		CHECK_STR(cfg->targets[i].name, order[i]);
+	for (size_t e = 0; e < cfg->n_entities; e++)
+		for (size_t k = 0; k < cfg->entities[e].n_targets; k++)
+			CHECK_INT((int)cfg->targets[cfg->entities[e].first_target + k].entity, (int)e);
+	CHECK_INT((int)cfg->entities[1].n_targets, 1);
+	CHECK_INT((int)cfg->entities[2].first_target, 3);
+	CHECK_INT((int)cfg->targets[5].entity, (int)CONFIG_NO_ENTITY);
+	const struct config_target *r = &cfg->targets[1];
+	CHECK_INT(r->role, ROLE_ROUTER);
+	CHECK_INT((int)r->n_probes, 1);
+	CHECK_INT(r->probes[0].kind, PROBE_ICMP);
+	CHECK(r->probes[0].timing.interval_us == 20 * 1000000LL); /* the entity's timing */
+	CHECK_STR(r->note, "found");
+	config_free(cfg);
+}
+
 int main(void)
 {
 	RUN(test_error_table);
@@ -602,5 +657,6 @@ int main(void)
 	RUN(test_round_trip_examples);
 	RUN(test_builtin_kp);
 	RUN(test_builtin_kp_provenance);
+	RUN(test_add_router);
 	return test_main_end();
 }

@@ -12,6 +12,7 @@
 #include "probe/trace_path.h"
 #include "probe/trace_wire.h"
 #include "test.h"
+#include "watch/discover.h"
 
 /* For golden outputs longer than test.h's message buffer: the texts go to stderr. */
 #define CHECK_LONG(got, want)                                                                      \
@@ -699,6 +700,45 @@ TEST(test_trace_contract)
 	CHECK_INT(uv_loop_close(&loop), 0);
 }
 
+/* discover_routers' choice in one trace: the last answering hop before the
+ * watched prefixes, then each distinct answering hop inside them; silent hops
+ * skipped; a path that never enters the prefixes gives where it stops. */
+static struct trace_hop hop(int ttl, const char *a, int prefix)
+{
+	struct trace_hop h = {.ttl = ttl, .prefix = prefix, .outcome = OUTCOME_TIMEOUT};
+	if (a) {
+		h.answered = true;
+		h.outcome = OUTCOME_TTL_EXCEEDED;
+		if (addr_parse(a, &h.addr))
+			abort();
+	}
+	return h;
+}
+
+TEST(test_discover_pick)
+{
+	struct trace_hop hops[] = {hop(1, "198.51.100.2", -1), hop(2, "203.0.113.2", -1), hop(3, NULL, -1),
+				   hop(4, "203.0.113.9", 0), hop(5, "203.0.113.9", 0), hop(6, "203.0.113.100", 0)};
+	struct trace_result t = {.nhops = 6, .hops = hops};
+	struct discover_pick p[DISCOVER_MAX_PER_TRACE];
+	char a[ADDR_STRLEN];
+	CHECK_INT((int)discover_pick(&t, p, DISCOVER_MAX_PER_TRACE), 3);
+	CHECK_STR(addr_format(&p[0].addr, a, sizeof a), "203.0.113.2");
+	CHECK(!p[0].inside && p[0].ttl == 2);
+	CHECK_STR(addr_format(&p[1].addr, a, sizeof a), "203.0.113.9");
+	CHECK(p[1].inside && p[1].ttl == 4);
+	CHECK_STR(addr_format(&p[2].addr, a, sizeof a), "203.0.113.100");
+	CHECK_INT((int)discover_pick(&t, p, 2), 2); /* bounded */
+	/* never inside: the last hop that answered, only */
+	struct trace_result out = {.nhops = 3, .hops = hops};
+	CHECK_INT((int)discover_pick(&out, p, DISCOVER_MAX_PER_TRACE), 1);
+	CHECK_STR(addr_format(&p[0].addr, a, sizeof a), "203.0.113.2");
+	/* nothing answered */
+	struct trace_hop silent[] = {hop(1, NULL, -1), hop(2, NULL, -1)};
+	struct trace_result none = {.nhops = 2, .hops = silent};
+	CHECK_INT((int)discover_pick(&none, p, DISCOVER_MAX_PER_TRACE), 0);
+}
+
 int main(void)
 {
 	RUN(test_flow_constant);
@@ -711,5 +751,6 @@ int main(void)
 	RUN(test_path_window_and_stop);
 	RUN(test_path_result_forms);
 	RUN(test_trace_contract);
+	RUN(test_discover_pick);
 	return test_main_end();
 }
