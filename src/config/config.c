@@ -875,11 +875,11 @@ static void load_prefix_list(struct loader *ld, const yaml_node_t *n, struct pre
 }
 
 enum { P_NAME, P_ADDRESS, P_AS, P_PORT, P__N };
-enum { B_LISTEN, B_LOCAL_AS, B_ROUTER_ID, B_HOLD, B_PEERS, B_MRT, B_PREFIXES, B__N };
+enum { B_LISTEN, B_LOCAL_AS, B_ROUTER_ID, B_HOLD, B_PEERS, B_MRT, B_PREFIXES, B_MSG_TIMEOUT, B__N };
 static void load_bgp(struct loader *ld, const yaml_node_t *n)
 {
 	static const char *const keys[B__N] = {"listen", "local_as",   "router_id", "hold_time",
-					       "peers",  "mrt_output", "prefixes"};
+					       "peers",  "mrt_output", "prefixes",  "message_timeout"};
 	static const char *const peer_keys[P__N] = {"name", "address", "as", "port"};
 	const yaml_node_t *vals[B__N];
 	struct config_bgp *b = &ld->cfg->bgp;
@@ -926,6 +926,16 @@ static void load_bgp(struct loader *ld, const yaml_node_t *n)
 				err_at(ld, vals[B_HOLD], "hold_time is a whole number of seconds");
 			else
 				b->hold_time_us = h;
+		}
+	}
+	if (vals[B_MSG_TIMEOUT]) {
+		int64_t t;
+		if (!get_duration(ld, vals[B_MSG_TIMEOUT], INT64_C(1000000), 3600 * INT64_C(1000000), false,
+				  &t)) {
+			if (t % INT64_C(1000000))
+				err_at(ld, vals[B_MSG_TIMEOUT], "message_timeout is a whole number of seconds");
+			else
+				b->message_timeout_us = t;
 		}
 	}
 	if (vals[B_MRT])
@@ -1605,6 +1615,7 @@ static struct config *config_new(const char *name)
 	cfg->bgp.listen_addr = (struct addr){.family = AF_INET};
 	cfg->bgp.listen_port = CONFIG_DEFAULT_BGP_PORT;
 	cfg->bgp.hold_time_us = CONFIG_DEFAULT_HOLD_US;
+	cfg->bgp.message_timeout_us = CONFIG_DEFAULT_MESSAGE_TIMEOUT_US;
 	return cfg;
 }
 

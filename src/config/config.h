@@ -60,6 +60,7 @@
 #define CONFIG_DEFAULT_HTTP_PORT 9797
 #define CONFIG_DEFAULT_BGP_PORT 179
 #define CONFIG_DEFAULT_HOLD_US (90 * INT64_C(1000000))
+#define CONFIG_DEFAULT_MESSAGE_TIMEOUT_US (30 * INT64_C(1000000))
 #define CONFIG_DEFAULT_ALERT_TIMEOUT_US (10 * INT64_C(1000000))
 #define CONFIG_DEFAULT_TRACE_HOPS 30
 #define CONFIG_MIN_TOKEN_LEN 16
@@ -155,6 +156,7 @@ struct config_bgp {
 	uint32_t local_as;
 	uint32_t router_id;  /* host order, written as an IPv4 address */
 	int64_t hold_time_us; /* default 90 s */
+	int64_t message_timeout_us; /* default 30 s: a message begun must complete within it */
 	struct config_bgp_peer *peers; /* owned */
 	size_t n_peers;
 	char *mrt_path;      /* owned, may be NULL: write received updates as MRT here */

@@ -370,6 +370,8 @@ static void write_root(struct writer *w, const struct config *cfg)
 		plain(w, b);
 		key(w, "hold_time");
 		dur(w, g->hold_time_us);
+		key(w, "message_timeout");
+		dur(w, g->message_timeout_us);
 		if (g->mrt_path) {
 			key(w, "mrt_output");
 			str(w, g->mrt_path);
@@ -569,6 +571,7 @@ static bool bgp_eq(const struct config_bgp *a, const struct config_bgp *b)
 	if (a->enabled != b->enabled || !addr_eq(&a->listen_addr, &b->listen_addr) ||
 	    a->listen_port != b->listen_port || a->local_as != b->local_as ||
 	    a->router_id != b->router_id || a->hold_time_us != b->hold_time_us ||
+	    a->message_timeout_us != b->message_timeout_us ||
 	    a->n_peers != b->n_peers || !str_eq(a->mrt_path, b->mrt_path) ||
 	    !prefixes_eq(a->prefixes, a->n_prefixes, b->prefixes, b->n_prefixes))
 		return false;

@@ -360,6 +360,7 @@ static int bgp_start(struct watch *w, char *err, size_t errlen)
 	    .listen_port = b->listen_port,
 	    .asn = b->local_as,
 	    .hold_time = (uint16_t)(b->hold_time_us / 1000000),
+	    .message_timeout = (uint16_t)(b->message_timeout_us / 1000000),
 	    .peers = peers,
 	    .n_peers = b->n_peers,
 	    .mrt_path = b->mrt_path,
