@@ -58,6 +58,9 @@
 #define CONFIG_DEFAULT_AGG_BIN_US (300 * INT64_C(1000000))
 #define CONFIG_DEFAULT_QUEUE_BYTES (64u << 20)
 #define CONFIG_DEFAULT_HTTP_PORT 9797
+#define CONFIG_DEFAULT_HTTP_TIMEOUT_US (10 * INT64_C(1000000))
+#define CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS 64
+#define CONFIG_DEFAULT_HTTP_MAX_PER_IP 16
 #define CONFIG_DEFAULT_BGP_PORT 179
 #define CONFIG_DEFAULT_HOLD_US (90 * INT64_C(1000000))
 #define CONFIG_DEFAULT_MESSAGE_TIMEOUT_US (30 * INT64_C(1000000))
@@ -170,6 +173,11 @@ struct config_http {
 	uint16_t listen_port;
 	char *token;         /* owned, may be NULL: bearer token (from token: or token_file:) */
 	char *token_file;    /* owned, may be NULL: where the token was read from */
+	/* Limits on clients (serve/http.h): whole seconds, counts. */
+	int64_t idle_timeout_us;    /* default 10 s: a connection silent this long is closed */
+	int64_t request_timeout_us; /* default 10 s: a request line and headers must arrive within it */
+	uint32_t max_connections;   /* default 64 */
+	uint32_t max_per_ip;        /* default 16 */
 };
 
 struct config_store {

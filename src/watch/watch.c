@@ -683,6 +683,10 @@ int watch_run(struct watch *w, char *err, size_t errlen)
 		    .address = addr_format(&cfg->http.listen_addr, ab, sizeof ab),
 		    .port = cfg->http.listen_port,
 		    .token = cfg->http.token,
+		    .conn_timeout_s = (unsigned)(cfg->http.idle_timeout_us / 1000000),
+		    .request_timeout_s = (unsigned)(cfg->http.request_timeout_us / 1000000),
+		    .max_connections = cfg->http.max_connections,
+		    .max_per_ip = cfg->http.max_per_ip,
 		};
 		if ((rc = http_server_start(&w->loop, &hc, serve_api_handle, &w->prov, &w->srv, err, errlen)) < 0)
 			goto fail;
