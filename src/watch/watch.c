@@ -529,6 +529,9 @@ int watch_new(const struct config *cfg, const struct watch_options *opt, struct 
 	    .agg_bin_us = cfg->store.agg_bin_us,
 	    .queue_max_bytes = cfg->store.queue_max_bytes,
 	};
+	/* before the store exists, so a run that cannot work as the user leaves nothing behind */
+	if (w->opt.user && (rc = priv_prepare_dir(w->opt.user, w->db_path, err, errlen)) < 0)
+		goto fail;
 	char serr[256];
 	if ((rc = store_open(w->db_path, &so, &w->st, serr, sizeof serr)) < 0) {
 		snprintf(err, errlen, "%s: %s", w->db_path, serr);
