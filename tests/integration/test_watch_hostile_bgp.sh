@@ -16,18 +16,11 @@
 # during and after. The RSS figures are printed on stderr.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/servers.sh"
+. "$TOP/tests/watcher.sh"
 d=$(tmpdir)
 H="python3 $TOP/tests/integration/bgp_hostile.py"
-tcp_port=$(free_port)
-start_listener 127.0.0.1 "$tcp_port" || { fail "tcp listener" "not up"; finish; }
-api_port=$(free_port)
 bgp_port=$(free_port)
-db=$d/w.db
-cat >"$d/watch.yaml" <<YAML
-defaults: {interval: 1s, timeout: 400ms, retries: 1}
-store: {flush_interval: 500ms}
-http: {listen: 127.0.0.1:$api_port}
-bgp:
+watch_start "$d" "{listen: 127.0.0.1:$(free_port)}" "bgp:
   listen: 127.0.0.1:$bgp_port
   local_as: 65000
   router_id: 198.51.100.100
@@ -37,25 +30,7 @@ bgp:
   peers:
     - {name: junk, address: 127.0.0.1, as: 65001}
     - {name: big, address: 127.0.0.2, as: 65002}
-    - {name: stall, address: 127.0.0.3, as: 65003}
-entities:
-  - name: lab
-    kind: group
-    targets:
-      - {name: w, role: web, address: 127.0.0.1, probes: [{type: tcp, port: $tcp_port}]}
-YAML
-check "test config is valid" "$BLACKOUT" check-config "$d/watch.yaml"
-"$BLACKOUT" watch -c "$d/watch.yaml" --db "$db" 2>"$d/watch.log" &
-WPID=$!
-at_exit "kill $WPID"
-API="http://127.0.0.1:$api_port"
-sent() { curl -sf "$API/metrics" | awk '/^blackout_probes_sent_total/ { s += $2 } END { print s + 0 }'; }
-stored() { sqlite3 "file:$db?mode=ro" "SELECT count(*) FROM obs" 2>/dev/null || echo 0; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$WPID/status"; }
-# moving CMD: CMD's number grows within 15 s
-moving() { local a; a=$("$1"); wait_for 15 bash -c "[ \$($1) -gt $a ]"; }
-export -f sent stored; export API db
-wait_for 30 bash -c "[ \$(stored) -ge 5 ]" || { fail "watch starts and stores" "$(tail -5 "$d/watch.log")"; finish; }
+    - {name: stall, address: 127.0.0.3, as: 65003}" || finish
 wait_for 10 port_open 127.0.0.1 "$bgp_port" || { fail "collector listens" "$(tail -5 "$d/watch.log")"; finish; }
 sleep 2
 rss0=$(rss_kb)
@@ -79,7 +54,7 @@ case $out in *"NOTIFICATION 1/2"*) ok "length 65535: Bad Message Length (1/2)" ;
 grep -q "bgp: peer 127.0.0.1 AS65001: Established -> Idle (bad message header: .*NOTIFICATION 1/2 sent)" "$d/watch.log" &&
 	ok "length 65535: the log names the peer and the fault" || fail "length 65535 log line" "$(grep 'AS65001' "$d/watch.log" | tail -2)"
 
-moving sent && ok "probes are sent during the attacks" || fail "probes during the attacks" "$(sent)"
+grows probes_sent && ok "probes are sent during the attacks" || fail "probes during the attacks" "$(probes_sent)"
 
 out=$($H --bind 127.0.0.2 $B --asn 65002 --mode huge-update --repeat 20 --updates 100 2>&1)
 case $out in *"20/20 as expected"*) ok "2000 UPDATEs of 4096 bytes with 765-AS paths are accepted" ;;
@@ -112,7 +87,7 @@ rss1=$(rss_kb)
 echo "VmRSS before the hostile peers: $rss0 kB, after: $rss1 kB" >&2
 [ -n "$rss0" ] && [ -n "$rss1" ] && [ "$rss1" -le $((rss0 + 8192)) ] &&
 	ok "memory bounded: VmRSS $rss0 kB -> $rss1 kB (< +8 MB)" || fail "memory bounded" "VmRSS $rss0 -> $rss1 kB"
-moving sent && ok "probes are still sent after the attacks" || fail "probes after the attacks" "$(sent)"
-moving stored && ok "observations are still stored after the attacks" || fail "stored after the attacks" "$(stored)"
+grows probes_sent && ok "probes are still sent after the attacks" || fail "probes after the attacks" "$(probes_sent)"
+grows obs_stored && ok "observations are still stored after the attacks" || fail "stored after the attacks" "$(obs_stored)"
 kill -0 "$WPID" && kill -TERM "$WPID" && wait "$WPID" && ok "watcher stops cleanly (exit 0)" || fail "watcher stops cleanly" "$(tail -3 "$d/watch.log")"
 finish

@@ -9,33 +9,11 @@
 # VmRSS stays bounded. The RSS figures are printed on stderr.
 . "$TOP/tests/lib.sh"
 . "$TOP/tests/servers.sh"
+. "$TOP/tests/watcher.sh"
 d=$(tmpdir)
 H="python3 $TOP/tests/integration/http_hostile.py"
-tcp_port=$(free_port)
-start_listener 127.0.0.1 "$tcp_port" || { fail "tcp listener" "not up"; finish; }
 api_port=$(free_port)
-db=$d/w.db
-cat >"$d/watch.yaml" <<YAML
-defaults: {interval: 1s, timeout: 400ms, retries: 1}
-store: {flush_interval: 500ms}
-http: {listen: 127.0.0.1:$api_port, idle_timeout: 3s, request_timeout: 3s, max_connections: 64, max_per_ip: 16}
-entities:
-  - name: lab
-    kind: group
-    targets:
-      - {name: w, role: web, address: 127.0.0.1, probes: [{type: tcp, port: $tcp_port}]}
-YAML
-check "test config is valid" "$BLACKOUT" check-config "$d/watch.yaml"
-"$BLACKOUT" watch -c "$d/watch.yaml" --db "$db" 2>"$d/watch.log" &
-WPID=$!
-at_exit "kill $WPID"
-API="http://127.0.0.1:$api_port"
-sent() { curl -sf --max-time 5 "$API/metrics" | awk '/^blackout_probes_sent_total/ { s += $2 } END { print s + 0 }'; }
-stored() { sqlite3 "file:$db?mode=ro" "SELECT count(*) FROM obs" 2>/dev/null || echo 0; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$WPID/status"; }
-moving() { local a; a=$("$1"); wait_for 15 bash -c "[ \$($1) -gt $a ]"; }
-export -f sent stored; export API db
-wait_for 30 bash -c "[ \$(stored) -ge 5 ]" || { fail "watch starts and stores" "$(tail -5 "$d/watch.log")"; finish; }
+watch_start "$d" "{listen: 127.0.0.1:$api_port, idle_timeout: 3s, request_timeout: 3s, max_connections: 64, max_per_ip: 16}" || finish
 sleep 1
 rss0=$(rss_kb)
 T=127.0.0.1:$api_port
@@ -67,7 +45,7 @@ for i in 1 2 3 4 5; do
 	sleep 0.3
 done
 expect_eq "the API answers other clients during slowloris and 100 idle connections" "$answered" 5
-moving sent && ok "probes are sent during the abuse" || fail "probes during the abuse" "$(sent)"
+grows probes_sent && ok "probes are sent during the abuse" || fail "probes during the abuse" "$(probes_sent)"
 
 wait "$SLOW"; rc=$?
 out=$(cat "$d/slow.out")
@@ -91,7 +69,7 @@ echo "VmRSS before the abusive clients: $rss0 kB, after: $rss1 kB" >&2
 [ -n "$rss0" ] && [ -n "$rss1" ] && [ "$rss1" -le $((rss0 + 8192)) ] &&
 	ok "memory bounded: VmRSS $rss0 kB -> $rss1 kB (< +8 MB)" || fail "memory bounded" "VmRSS $rss0 -> $rss1 kB"
 curl -sf --max-time 5 "$API/api/v1/entities" >/dev/null && ok "the API answers after the abuse" || fail "API after the abuse" ""
-moving sent && ok "probes are still sent after the abuse" || fail "probes after the abuse" "$(sent)"
-moving stored && ok "observations are still stored after the abuse" || fail "stored after the abuse" "$(stored)"
+grows probes_sent && ok "probes are still sent after the abuse" || fail "probes after the abuse" "$(probes_sent)"
+grows obs_stored && ok "observations are still stored after the abuse" || fail "stored after the abuse" "$(obs_stored)"
 kill -TERM "$WPID" && wait "$WPID" && ok "watcher stops cleanly (exit 0)" || fail "watcher stops cleanly" "$(tail -3 "$d/watch.log")"
 finish
