@@ -2,6 +2,7 @@
 #   make            build build/blackout
 #   make check      install missing Debian packages, build, run every test
 #   make check-asan the same tests under AddressSanitizer + UBSan
+#   make check-valgrind  the unit tests (built without ASan) under valgrind memcheck
 #   make demo       the lab's cascade outage, watched and explained (root)
 #   make lab-test   every lab scenario with a scorecard (root)
 #   make bench      benchmarks vs. peers -> docs/benchmarks.md
@@ -41,7 +42,7 @@ HELPER_BINS := $(HELPER_SRCS:tests/helpers/%.c=$(BUILD)/helpers/%)
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(BENCH_SRCS:bench/%.c=$(BUILD)/bench/%)
 
-.PHONY: all deps check check-asan test demo lab-test bench fuzz clean
+.PHONY: all deps check check-asan check-valgrind test demo lab-test bench fuzz clean
 all: $(BIN) $(UNIT_BINS) $(REPLAY_BINS) $(HELPER_BINS) $(BENCH_BINS)
 
 deps:
@@ -103,6 +104,11 @@ check-asan: deps
 		SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" all
 	@BUILD=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run
+
+# valgrind needs binaries without ASan: the plain build's unit tests.
+check-valgrind: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) tests/valgrind-unit
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -447,6 +447,8 @@ static int attrs_parse(const uint8_t *p, size_t n, size_t base, const struct bgp
 {
 	a->present = 0;
 	a->n_unknown = 0;
+	/* the counts are read as bounds whether or not their attribute came (valgrind) */
+	a->n_communities = a->n_large_communities = a->n_ext_communities = a->n_cluster = 0;
 	a->raw = p;
 	a->raw_len = (uint32_t)n;
 	a->complete = false;
@@ -504,6 +506,8 @@ static int update_parse(const uint8_t *p, size_t n, size_t base, const struct bg
 	bool ap4 = (o->addpath >> BGP_AFI_IPV4) & 1;
 	u->attrs.present = 0;
 	u->attrs.n_unknown = 0;
+	u->attrs.n_communities = u->attrs.n_large_communities = 0;
+	u->attrs.n_ext_communities = u->attrs.n_cluster = 0;
 	u->attrs.complete = false;
 	u->nlri_ok = false;
 	u->withdrawn = (struct bgp_nlri_block){p, 0, BGP_AFI_IPV4, BGP_SAFI_UNICAST, ap4};

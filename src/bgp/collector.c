@@ -36,6 +36,7 @@ struct cpeer {
 	enum collector_fsm state;
 	struct session *s; /* the current session, or NULL */
 	uv_timer_t hold, keepalive, retry;
+	uv_timer_t partial; /* runs while a message is partly received */
 	uint16_t hold_time; /* negotiated, seconds */
 	struct bgp_opts opts;
 	struct mrt_session mrt; /* addresses and ASNs for MRT records */
@@ -176,6 +177,7 @@ static void peer_wait(struct cpeer *p, const char *reason)
 	struct collector *c = p->c;
 	uv_timer_stop(&p->hold);
 	uv_timer_stop(&p->keepalive);
+	uv_timer_stop(&p->partial);
 	set_state(p, COLLECTOR_IDLE, reason);
 	if (c->stopping)
 		return;
@@ -309,6 +311,29 @@ static void on_hold(uv_timer_t *t)
 	struct cpeer *p = t->data;
 	if (p->s)
 		notify_and_close(p->s, BGP_ERR_HOLD_TIMER, 0, NULL, 0, "hold timer expired");
+}
+
+static void on_partial(uv_timer_t *t)
+{
+	struct cpeer *p = t->data;
+	if (!p->s || p->s->closing)
+		return;
+	char why[160];
+	snprintf(why, sizeof why,
+		 "stopped mid-message: %zu bytes of a message, the rest not received within %u s; "
+		 "NOTIFICATION 4/0 sent",
+		 p->s->in.len, (unsigned)p->c->cfg.message_timeout);
+	notify_and_close(p->s, BGP_ERR_HOLD_TIMER, 0, NULL, 0, why);
+}
+
+/* After a read: a message begun and not complete must complete within
+ * message_timeout; progress (a complete message) restarts the count. */
+static void watch_partial(struct cpeer *p, size_t leftover, bool progressed)
+{
+	if (!leftover)
+		uv_timer_stop(&p->partial);
+	else if (progressed || !uv_is_active((uv_handle_t *)&p->partial))
+		start_timer(&p->partial, on_partial, p->c->cfg.message_timeout, false);
 }
 
 static void on_keepalive(uv_timer_t *t)
@@ -560,6 +585,8 @@ static void on_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *b)
 		return;
 	memmove(s->in.p, s->in.p + off, s->in.len - off);
 	s->in.len -= off;
+	if (s->peer && s->peer->s == s)
+		watch_partial(s->peer, s->in.len, off > 0);
 }
 
 /* Attaches a connected session to its peer and sends our OPEN. */
@@ -702,6 +729,8 @@ int collector_start(uv_loop_t *loop, const struct collector_config *cfg, struct 
 		c->cfg.hold_time = 90;
 	if (!c->cfg.connect_retry)
 		c->cfg.connect_retry = 5;
+	if (!c->cfg.message_timeout)
+		c->cfg.message_timeout = 30;
 	c->peer_cfg = xcalloc(cfg->n_peers, sizeof *c->peer_cfg);
 	memcpy(c->peer_cfg, cfg->peers, cfg->n_peers * sizeof *c->peer_cfg);
 	c->cfg.peers = c->peer_cfg;
@@ -765,6 +794,8 @@ int collector_start(uv_loop_t *loop, const struct collector_config *cfg, struct 
 		uv_timer_init(loop, &p->hold);
 		uv_timer_init(loop, &p->keepalive);
 		uv_timer_init(loop, &p->retry);
+		uv_timer_init(loop, &p->partial);
+		count_handle(c, (uv_handle_t *)&p->partial, p);
 		count_handle(c, (uv_handle_t *)&p->hold, p);
 		count_handle(c, (uv_handle_t *)&p->keepalive, p);
 		count_handle(c, (uv_handle_t *)&p->retry, p);
@@ -821,6 +852,7 @@ void collector_stop(struct collector *c, void (*done)(void *), void *arg)
 		uv_close((uv_handle_t *)&p->hold, on_handle_closed);
 		uv_close((uv_handle_t *)&p->keepalive, on_handle_closed);
 		uv_close((uv_handle_t *)&p->retry, on_handle_closed);
+		uv_close((uv_handle_t *)&p->partial, on_handle_closed);
 	}
 	mrt_flush(c);
 	maybe_done(c);

@@ -45,6 +45,12 @@
  * Errors a peer makes (bad OPEN, malformed UPDATE, a message out of turn) get
  * the NOTIFICATION RFC 4271 section 6 names (bgp/bgp.h fills the codes), the
  * session is closed, and the collector goes on with the other peers.
+ * A peer that stops in the middle of a message (the first bytes of a
+ * message have come, the rest has not within message_timeout seconds) gets
+ * NOTIFICATION Hold Timer Expired and is dropped, whatever the state: the hold
+ * timer alone would wait 240 s before an OPEN, and forever with hold time 0.
+ * The read buffer holds at most one partial message (< 4096 bytes) plus one
+ * read, so a peer's memory is bounded whatever it sends.
  * Connection collision (RFC 4271 6.8), simplified: a new connection from a
  * peer whose session is in OpenConfirm or Established is refused with Cease /
  * Connection Collision Resolution; an earlier one still in Connect or
@@ -99,6 +105,10 @@ struct collector_config {
 	uint8_t router_id[4];
 	uint16_t hold_time;     /* offered; 0 or >= 3 (RFC 4271); 0 means 90 */
 	uint16_t connect_retry; /* seconds between connects and after errors; 0 means 5 */
+	/* Seconds a message may take to arrive once its first byte has come: a
+	 * peer that stops mid-message is dropped after this long even when the
+	 * hold timer is off (hold time 0) or long (240 s until the OPEN). 0 means 30. */
+	uint16_t message_timeout;
 	bool addpath_receive;   /* offer add-path receive for IPv4 and IPv6 unicast */
 	bool refuse_notify;     /* send Cease/Connection Rejected to strangers */
 	const struct collector_peer_config *peers; /* copied */

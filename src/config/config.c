@@ -848,10 +848,26 @@ static bool token_ok(struct loader *ld, const yaml_node_t *n, const char *tok)
 	return true;
 }
 
-enum { H_ENABLED, H_LISTEN, H_TOKEN, H_TOKEN_FILE, H__N };
+enum { H_ENABLED, H_LISTEN, H_TOKEN, H_TOKEN_FILE, H_IDLE, H_REQUEST, H_MAXCONN, H_PERIP, H__N };
+
+/* A whole number of seconds from 1 s to max_s into *out (left alone on error). */
+static void get_seconds(struct loader *ld, const yaml_node_t *n, const char *key, int64_t max_s,
+			int64_t *out)
+{
+	int64_t t;
+	if (get_duration(ld, n, INT64_C(1000000), max_s * INT64_C(1000000), false, &t))
+		return;
+	if (t % INT64_C(1000000))
+		err_at(ld, n, "%s is a whole number of seconds", key);
+	else
+		*out = t;
+}
+
 static void load_http(struct loader *ld, const yaml_node_t *n)
 {
-	static const char *const keys[H__N] = {"enabled", "listen", "token", "token_file"};
+	static const char *const keys[H__N] = {"enabled",      "listen",          "token",
+					       "token_file",   "idle_timeout",    "request_timeout",
+					       "max_connections", "max_per_ip"};
 	const yaml_node_t *vals[H__N];
 	struct config_http *h = &ld->cfg->http;
 	if (!map_fields(ld, n, "http", keys, H__N, vals))
@@ -870,6 +886,15 @@ static void load_http(struct loader *ld, const yaml_node_t *n)
 			h->listen_port = port;
 		}
 	}
+	if (vals[H_IDLE])
+		get_seconds(ld, vals[H_IDLE], "idle_timeout", 3600, &h->idle_timeout_us);
+	if (vals[H_REQUEST])
+		get_seconds(ld, vals[H_REQUEST], "request_timeout", 3600, &h->request_timeout_us);
+	uint64_t u;
+	if (vals[H_MAXCONN] && !get_uint(ld, vals[H_MAXCONN], 1, 10000, &u))
+		h->max_connections = (uint32_t)u;
+	if (vals[H_PERIP] && !get_uint(ld, vals[H_PERIP], 1, 10000, &u))
+		h->max_per_ip = (uint32_t)u;
 	if (vals[H_TOKEN] && vals[H_TOKEN_FILE])
 		err_at(ld, vals[H_TOKEN_FILE], "give token or token_file, not both");
 	else if (vals[H_TOKEN]) {
@@ -918,11 +943,11 @@ static void load_prefix_list(struct loader *ld, const yaml_node_t *n, struct pre
 }
 
 enum { P_NAME, P_ADDRESS, P_AS, P_PORT, P__N };
-enum { B_LISTEN, B_LOCAL_AS, B_ROUTER_ID, B_HOLD, B_PEERS, B_MRT, B_PREFIXES, B__N };
+enum { B_LISTEN, B_LOCAL_AS, B_ROUTER_ID, B_HOLD, B_PEERS, B_MRT, B_PREFIXES, B_MSG_TIMEOUT, B__N };
 static void load_bgp(struct loader *ld, const yaml_node_t *n)
 {
 	static const char *const keys[B__N] = {"listen", "local_as",   "router_id", "hold_time",
-					       "peers",  "mrt_output", "prefixes"};
+					       "peers",  "mrt_output", "prefixes",  "message_timeout"};
 	static const char *const peer_keys[P__N] = {"name", "address", "as", "port"};
 	const yaml_node_t *vals[B__N];
 	struct config_bgp *b = &ld->cfg->bgp;
@@ -971,6 +996,8 @@ static void load_bgp(struct loader *ld, const yaml_node_t *n)
 				b->hold_time_us = h;
 		}
 	}
+	if (vals[B_MSG_TIMEOUT])
+		get_seconds(ld, vals[B_MSG_TIMEOUT], "message_timeout", 3600, &b->message_timeout_us);
 	if (vals[B_MRT])
 		(void)get_string(ld, vals[B_MRT], &b->mrt_path);
 	if (vals[B_PREFIXES])
@@ -1635,9 +1662,14 @@ static struct config *config_new(const char *name)
 	cfg->http.enabled = true;
 	cfg->http.listen_addr = (struct addr){.family = AF_INET, .bytes = {127, 0, 0, 1}};
 	cfg->http.listen_port = CONFIG_DEFAULT_HTTP_PORT;
+	cfg->http.idle_timeout_us = CONFIG_DEFAULT_HTTP_TIMEOUT_US;
+	cfg->http.request_timeout_us = CONFIG_DEFAULT_HTTP_TIMEOUT_US;
+	cfg->http.max_connections = CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS;
+	cfg->http.max_per_ip = CONFIG_DEFAULT_HTTP_MAX_PER_IP;
 	cfg->bgp.listen_addr = (struct addr){.family = AF_INET};
 	cfg->bgp.listen_port = CONFIG_DEFAULT_BGP_PORT;
 	cfg->bgp.hold_time_us = CONFIG_DEFAULT_HOLD_US;
+	cfg->bgp.message_timeout_us = CONFIG_DEFAULT_MESSAGE_TIMEOUT_US;
 	return cfg;
 }
 

@@ -58,8 +58,12 @@
 #define CONFIG_DEFAULT_AGG_BIN_US (300 * INT64_C(1000000))
 #define CONFIG_DEFAULT_QUEUE_BYTES (64u << 20)
 #define CONFIG_DEFAULT_HTTP_PORT 9797
+#define CONFIG_DEFAULT_HTTP_TIMEOUT_US (10 * INT64_C(1000000))
+#define CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS 64
+#define CONFIG_DEFAULT_HTTP_MAX_PER_IP 16
 #define CONFIG_DEFAULT_BGP_PORT 179
 #define CONFIG_DEFAULT_HOLD_US (90 * INT64_C(1000000))
+#define CONFIG_DEFAULT_MESSAGE_TIMEOUT_US (30 * INT64_C(1000000))
 #define CONFIG_DEFAULT_ALERT_TIMEOUT_US (10 * INT64_C(1000000))
 #define CONFIG_DEFAULT_TRACE_HOPS 30
 #define CONFIG_MIN_TOKEN_LEN 16
@@ -155,6 +159,7 @@ struct config_bgp {
 	uint32_t local_as;
 	uint32_t router_id;  /* host order, written as an IPv4 address */
 	int64_t hold_time_us; /* default 90 s */
+	int64_t message_timeout_us; /* default 30 s: a message begun must complete within it */
 	struct config_bgp_peer *peers; /* owned */
 	size_t n_peers;
 	char *mrt_path;      /* owned, may be NULL: write received updates as MRT here */
@@ -168,6 +173,11 @@ struct config_http {
 	uint16_t listen_port;
 	char *token;         /* owned, may be NULL: bearer token (from token: or token_file:) */
 	char *token_file;    /* owned, may be NULL: where the token was read from */
+	/* Limits on clients (serve/http.h): whole seconds, counts. */
+	int64_t idle_timeout_us;    /* default 10 s: a connection silent this long is closed */
+	int64_t request_timeout_us; /* default 10 s: a request line and headers must arrive within it */
+	uint32_t max_connections;   /* default 64 */
+	uint32_t max_per_ip;        /* default 16 */
 };
 
 struct config_store {

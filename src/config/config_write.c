@@ -346,6 +346,14 @@ static void write_root(struct writer *w, const struct config *cfg)
 		key(w, "token");
 		str(w, cfg->http.token);
 	}
+	key(w, "idle_timeout");
+	dur(w, cfg->http.idle_timeout_us);
+	key(w, "request_timeout");
+	dur(w, cfg->http.request_timeout_us);
+	key(w, "max_connections");
+	num(w, cfg->http.max_connections);
+	key(w, "max_per_ip");
+	num(w, cfg->http.max_per_ip);
 	map_end(w);
 
 	if (cfg->n_alerts) {
@@ -370,6 +378,8 @@ static void write_root(struct writer *w, const struct config *cfg)
 		plain(w, b);
 		key(w, "hold_time");
 		dur(w, g->hold_time_us);
+		key(w, "message_timeout");
+		dur(w, g->message_timeout_us);
 		if (g->mrt_path) {
 			key(w, "mrt_output");
 			str(w, g->mrt_path);
@@ -569,6 +579,7 @@ static bool bgp_eq(const struct config_bgp *a, const struct config_bgp *b)
 	if (a->enabled != b->enabled || !addr_eq(&a->listen_addr, &b->listen_addr) ||
 	    a->listen_port != b->listen_port || a->local_as != b->local_as ||
 	    a->router_id != b->router_id || a->hold_time_us != b->hold_time_us ||
+	    a->message_timeout_us != b->message_timeout_us ||
 	    a->n_peers != b->n_peers || !str_eq(a->mrt_path, b->mrt_path) ||
 	    !prefixes_eq(a->prefixes, a->n_prefixes, b->prefixes, b->n_prefixes))
 		return false;
@@ -593,7 +604,9 @@ bool config_equal(const struct config *a, const struct config *b)
 	const struct config_http *ha = &a->http, *hb = &b->http;
 	if (ha->enabled != hb->enabled || !addr_eq(&ha->listen_addr, &hb->listen_addr) ||
 	    ha->listen_port != hb->listen_port || !str_eq(ha->token, hb->token) ||
-	    !str_eq(ha->token_file, hb->token_file))
+	    !str_eq(ha->token_file, hb->token_file) || ha->idle_timeout_us != hb->idle_timeout_us ||
+	    ha->request_timeout_us != hb->request_timeout_us ||
+	    ha->max_connections != hb->max_connections || ha->max_per_ip != hb->max_per_ip)
 		return false;
 	if (!bgp_eq(&a->bgp, &b->bgp) || a->n_alerts != b->n_alerts || a->n_entities != b->n_entities ||
 	    a->n_targets != b->n_targets || a->n_controls != b->n_controls)

@@ -13,7 +13,9 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 int priv_lookup(const char *name, uid_t *uid, gid_t *gid, char *err, size_t errlen)
@@ -149,4 +151,73 @@ int priv_chown(const char *name, const char *const *paths, char *err, size_t err
 		}
 	}
 	return 0;
+}
+
+/* Whether uid:gid may create and remove files in dir: asked of the kernel by
+ * a child that becomes that user (the parent keeps root). 1 yes, 0 no, -1 error. */
+static int writable_as(const char *dir, uid_t uid, gid_t gid)
+{
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		if (setgroups(1, &gid) || setresgid(gid, gid, gid) || setresuid(uid, uid, uid))
+			_exit(2);
+		_exit(access(dir, W_OK | X_OK) == 0 ? 0 : 1);
+	}
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) > 1)
+		return -1;
+	return WEXITSTATUS(status) == 0;
+}
+
+int priv_prepare_dir(const char *name, const char *file, char *err, size_t errlen)
+{
+	uid_t uid;
+	gid_t gid;
+	int rc = priv_lookup(name, &uid, &gid, err, errlen);
+	if (rc < 0)
+		return rc;
+	size_t n = strlen(file);
+	char *dir = malloc(n + 2);
+	if (!dir) {
+		snprintf(err, errlen, "out of memory");
+		return ERR_SYS;
+	}
+	const char *slash = strrchr(file, '/');
+	if (!slash)
+		strcpy(dir, ".");
+	else if (slash == file)
+		strcpy(dir, "/");
+	else {
+		memcpy(dir, file, (size_t)(slash - file));
+		dir[slash - file] = '\0';
+	}
+	struct stat st;
+	if (stat(dir, &st) && errno == ENOENT) {
+		if (mkdir(dir, 0750) || chown(dir, uid, gid)) {
+			snprintf(err, errlen, "cannot create the database directory %s for %s: %s", dir, name,
+				 strerror(errno));
+			rc = ERR_IO;
+		}
+		goto done;
+	}
+	int w = writable_as(dir, uid, gid);
+	if (w < 0) {
+		snprintf(err, errlen, "cannot test whether %s may write in %s", name, dir);
+		rc = ERR_SYS;
+	} else if (w == 0) {
+		snprintf(err, errlen,
+			 "the database directory %s is not writable by %s (uid %u): SQLite creates "
+			 "and removes the -wal and -shm files there; give it to %s (chown %s %s) or "
+			 "put the database in a directory %s can write",
+			 dir, name, (unsigned)uid, name, name, dir, name);
+		rc = ERR_PERM;
+	}
+done:
+	free(dir);
+	return rc;
 }

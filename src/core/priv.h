@@ -47,4 +47,15 @@ int priv_drop(const char *name, bool keep_net_raw, char *err, size_t errlen) MUS
  * paths is NULL-terminated; a missing file is skipped. 0 or ERR_SYS with err. */
 int priv_chown(const char *name, const char *const *paths, char *err, size_t errlen) MUSTCHECK;
 
+/* Makes sure NAME will be able to write in the directory of file (SQLite
+ * creates and removes the -wal and -shm files there): a missing directory
+ * (its parent must exist) is created, mode 0750, and given to NAME, since
+ * blackout made it; an existing one is never changed, only tested, as NAME
+ * (a child process that takes NAME's uid and gids runs access(W_OK|X_OK), so
+ * ACLs and group bits count). Call as root, before anything is created.
+ * 0, or ERR_PERM (the existing directory is not writable by NAME), ERR_IO
+ * (cannot create it) or ERR_SYS, with a sentence in err naming the directory,
+ * the user and what to do. */
+int priv_prepare_dir(const char *name, const char *file, char *err, size_t errlen) MUSTCHECK;
+
 #endif

@@ -3,8 +3,10 @@
  */
 #include "serve/http.h"
 
+#include <inttypes.h>
 #include <microhttpd.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,11 +17,24 @@
 #include "core/mem.h"
 #include "serve/token.h"
 
+/* One client connection, from MHD's "started" to its "closed" notification:
+ * when its current request began to arrive, for the request deadline. */
+struct conn {
+	struct conn *prev, *next;
+	struct MHD_Connection *con; /* borrowed from MHD */
+	int fd;
+	int64_t waiting_since_us; /* monotonic; 0 while a request is being answered */
+	bool cut;                 /* shut down by the deadline sweep */
+};
+
 struct http_server {
 	uv_loop_t *loop;     /* borrowed */
 	struct MHD_Daemon *d; /* owned */
 	uv_poll_t poll;      /* on MHD's epoll fd */
 	uv_timer_t timer;    /* at MHD_get_timeout() */
+	uv_timer_t sweep;    /* every second: the request deadline */
+	struct conn *conns;  /* owned list of open connections */
+	int64_t request_timeout_us;
 	int open_handles;    /* uv handles not yet closed */
 	bool stopping;
 	http_handler_fn handler;
@@ -50,11 +65,71 @@ static void *uri_logger(void *cls, const char *uri, struct MHD_Connection *con)
 	return xstrdup(uri);
 }
 
+static struct conn *conn_of(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
 static void request_done(void *cls, struct MHD_Connection *con, void **req_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
 	free(*req_cls);
 	*req_cls = NULL;
+	struct conn *c = conn_of(con);
+	if (c)
+		c->waiting_since_us = clock_mono_us(); /* the next request's deadline starts */
+}
+
+static void on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	struct http_server *s = cls;
+	struct conn *c = *socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		c = xcalloc(1, sizeof *c);
+		const union MHD_ConnectionInfo *fi = MHD_get_connection_info(con, MHD_CONNECTION_INFO_CONNECTION_FD);
+		c->con = con;
+		c->fd = fi ? fi->connect_fd : -1;
+		c->waiting_since_us = clock_mono_us();
+		c->next = s->conns;
+		if (s->conns)
+			s->conns->prev = c;
+		s->conns = c;
+		*socket_context = c;
+	} else if (c) {
+		if (c->prev)
+			c->prev->next = c->next;
+		else
+			s->conns = c->next;
+		if (c->next)
+			c->next->prev = c->prev;
+		free(c);
+		*socket_context = NULL;
+	}
+}
+
+/* Shuts down the sockets of clients whose request is late: MHD then reads
+ * end-of-file and closes the connection itself (the fd stays MHD's). */
+static void on_sweep(uv_timer_t *t)
+{
+	struct http_server *s = t->data;
+	int64_t now = clock_mono_us();
+	for (struct conn *c = s->conns; c; c = c->next) {
+		if (c->cut || !c->waiting_since_us || now - c->waiting_since_us < s->request_timeout_us ||
+		    c->fd < 0)
+			continue;
+		c->cut = true;
+		char ip[ADDR_PORT_STRLEN] = "?";
+		const union MHD_ConnectionInfo *ai = MHD_get_connection_info(c->con, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct addr a;
+		uint16_t port = 0;
+		if (ai && !addr_from_sockaddr(ai->client_addr, &a, &port))
+			addr_port_format(&a, port, ip, sizeof ip);
+		log_warn("http: closed the connection of %s: no complete request within %" PRId64
+			 " s (slow or idle client)", ip, s->request_timeout_us / 1000000);
+		shutdown(c->fd, SHUT_RDWR);
+	}
 }
 
 /* true if host (a Host header) names a loopback host: localhost, 127.x, [::1],
@@ -112,6 +187,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *con, const c
 {
 	struct http_server *s = cls;
 	const char *uri = *req_cls ? *req_cls : url;
+	struct conn *c = conn_of(con);
+	if (c)
+		c->waiting_since_us = 0; /* the request is here: the deadline is met */
 
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return send_simple(con, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET and HEAD are served");
@@ -244,6 +322,7 @@ int http_server_start(uv_loop_t *loop, const struct http_config *cfg, http_handl
 		MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(cfg->max_per_ip ? cfg->max_per_ip : 16),
 		MHD_OPTION_URI_LOG_CALLBACK, uri_logger, s,
 		MHD_OPTION_NOTIFY_COMPLETED, request_done, s,
+		MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 		MHD_OPTION_EXTERNAL_LOGGER, mhd_logger, s,
 		MHD_OPTION_END);
 	if (!s->d) {
@@ -267,9 +346,12 @@ int http_server_start(uv_loop_t *loop, const struct http_config *cfg, http_handl
 		goto fail;
 	}
 	uv_timer_init(loop, &s->timer);
-	s->poll.data = s->timer.data = s;
-	s->open_handles = 2;
+	uv_timer_init(loop, &s->sweep);
+	s->poll.data = s->timer.data = s->sweep.data = s;
+	s->open_handles = 3;
+	s->request_timeout_us = (int64_t)(cfg->request_timeout_s ? cfg->request_timeout_s : 10) * 1000000;
 	uv_poll_start(&s->poll, UV_READABLE, on_poll);
+	uv_timer_start(&s->sweep, on_sweep, 1000, 1000);
 	arm_timer(s);
 	*out = s;
 	return 0;
@@ -292,8 +374,10 @@ void http_server_stop(struct http_server *s)
 	s->stopping = true;
 	uv_poll_stop(&s->poll);
 	uv_timer_stop(&s->timer);
-	MHD_stop_daemon(s->d);
+	uv_timer_stop(&s->sweep);
+	MHD_stop_daemon(s->d); /* notifies every connection closed: s->conns empties */
 	s->d = NULL;
 	uv_close((uv_handle_t *)&s->poll, on_closed);
 	uv_close((uv_handle_t *)&s->timer, on_closed);
+	uv_close((uv_handle_t *)&s->sweep, on_closed);
 }

@@ -16,9 +16,14 @@
  *     token (loopback only), the Host header must name a loopback host, so a
  *     web page elsewhere cannot read the API through DNS rebinding;
  *   - how much a client can take: connection count (total and per IP), an
- *     inactivity timeout, and a per-connection memory limit that bounds the
- *     request line and headers; only GET and HEAD are served, request bodies
- *     are refused, so a huge or slow client cannot hurt the watcher.
+ *     inactivity timeout, a per-connection memory limit that bounds the
+ *     request line and headers (a longer URL gets 414, longer headers 431),
+ *     and a request deadline: the request line and headers must be complete
+ *     within request_timeout_s of the connection opening or of the previous
+ *     response, else the socket is shut down (a client that trickles header
+ *     bytes resets the inactivity timeout, not this one). Only GET and HEAD
+ *     are served, request bodies are refused, so a huge or slow client cannot
+ *     hurt the watcher.
  *
  * The handler fills a struct http_response; the server sends it and frees it.
  *
@@ -65,6 +70,7 @@ struct http_config {
 	uint16_t port;       /* 0 = any free port (see http_server_port) */
 	const char *token;   /* borrowed: bearer token, or NULL/"" for none (loopback only) */
 	unsigned conn_timeout_s;  /* inactivity limit per connection; 0 = 10 s */
+	unsigned request_timeout_s; /* request line + headers deadline; 0 = 10 s */
 	size_t conn_memory_limit; /* bytes per connection for the request; 0 = 32 KiB */
 	unsigned max_connections; /* 0 = 64 */
 	unsigned max_per_ip;      /* 0 = 16 */

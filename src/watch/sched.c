@@ -522,7 +522,7 @@ void watch_sched_stop(struct watch *w)
 		probe_engine_close(w->engines[i].e, on_engine_closed, NULL);
 		w->engines[i].e = NULL;
 	}
-	for (size_t t = 0; t < w->cfg->n_targets; t++)
+	for (size_t t = 0; w->ts && t < w->cfg->n_targets; t++) /* no ts: watch_new failed early */
 		if (w->ts[t].resolving)
 			uv_cancel((uv_req_t *)&w->ts[t].gai);
 	if (w->http) {

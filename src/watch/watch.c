@@ -366,6 +366,7 @@ static int bgp_start(struct watch *w, char *err, size_t errlen)
 	    .listen_port = b->listen_port,
 	    .asn = b->local_as,
 	    .hold_time = (uint16_t)(b->hold_time_us / 1000000),
+	    .message_timeout = (uint16_t)(b->message_timeout_us / 1000000),
 	    .peers = peers,
 	    .n_peers = b->n_peers,
 	    .mrt_path = b->mrt_path,
@@ -534,6 +535,9 @@ int watch_new(const struct config *cfg, const struct watch_options *opt, struct 
 	    .agg_bin_us = cfg->store.agg_bin_us,
 	    .queue_max_bytes = cfg->store.queue_max_bytes,
 	};
+	/* before the store exists, so a run that cannot work as the user leaves nothing behind */
+	if (w->opt.user && (rc = priv_prepare_dir(w->opt.user, w->db_path, err, errlen)) < 0)
+		goto fail;
 	char serr[256];
 	if ((rc = store_open(w->db_path, &so, &w->st, serr, sizeof serr)) < 0) {
 		snprintf(err, errlen, "%s: %s", w->db_path, serr);
@@ -694,6 +698,10 @@ int watch_run(struct watch *w, char *err, size_t errlen)
 		    .address = addr_format(&cfg->http.listen_addr, ab, sizeof ab),
 		    .port = cfg->http.listen_port,
 		    .token = cfg->http.token,
+		    .conn_timeout_s = (unsigned)(cfg->http.idle_timeout_us / 1000000),
+		    .request_timeout_s = (unsigned)(cfg->http.request_timeout_us / 1000000),
+		    .max_connections = cfg->http.max_connections,
+		    .max_per_ip = cfg->http.max_per_ip,
 		};
 		if ((rc = http_server_start(&w->loop, &hc, serve_api_handle, &w->prov, &w->srv, err, errlen)) < 0)
 			goto fail;

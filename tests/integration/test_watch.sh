@@ -190,4 +190,10 @@ out=$("$BLACKOUT" replay --db "$db" -c "$d/watch.yaml" --json 2>/dev/null)
 db_keys=$(sqlite3 "file:$db?mode=ro" "SELECT key FROM events ORDER BY id" | tr '\n' ' ')
 rp_keys=$(echo "$out" | python3 -c 'import json, sys; print(" ".join(e["key"] for e in json.load(sys.stdin)) + " ")')
 expect_eq "replay finds the watcher's events again (same keys)" "$rp_keys" "$db_keys"
+
+# a store that cannot be opened: a clear error and exit 1 (this crashed in watch_free once)
+err=$("$BLACKOUT" watch -c "$d/watch.yaml" --db "$d/no-such-dir/w.db" --duration 5 2>&1 >/dev/null); rc=$?
+expect_eq "a store in a missing directory: exit 1, no crash" "$rc" 1
+case $err in *"$d/no-such-dir/w.db"*"unable to open database file"*) ok "the store error names the file" ;;
+	*) fail "the store error names the file" "$err" ;; esac
 finish

@@ -36,9 +36,7 @@ at_exit "stop_server nginx '$d/nginx'"
 tcp_port=$(free_port)
 start_listener 127.0.0.3 "$tcp_port" || { fail "tcp listener" "not up"; finish; }
 api_port=$(free_port)
-dbdir=$d/db
-mkdir "$dbdir"
-chown "$user:" "$dbdir" # the db directory belongs to the user (as StateDirectory= does)
+dbdir=$d/db # not there yet: blackout creates it for the user
 db=$dbdir/watch.db
 cat >"$d/watch.yaml" <<YAML
 defaults: {interval: 1s, timeout: 400ms, retries: 1}
@@ -74,6 +72,15 @@ run_watch() { # LOG ARGS...
 }
 stop_watch() { kill -TERM "$WPID"; wait "$WPID"; }
 
+# ---- an existing directory the user cannot write: refused before anything is created ----
+mkdir "$d/rootdir" && chmod 755 "$d/rootdir"
+err=$("$BLACKOUT" watch -c "$d/watch.yaml" --db "$d/rootdir/w.db" --user "$user" --duration 5 2>&1 >/dev/null); rc=$?
+[ "$rc" != 0 ] && ok "a database directory $user cannot write is refused (exit $rc)" || fail "unwritable directory refused" "exit 0"
+case $err in *"database directory $d/rootdir is not writable by $user"*) ok "the refusal names the directory and the user" ;;
+	*) fail "the refusal names the directory and the user" "$err" ;; esac
+[ -z "$(ls -A "$d/rootdir")" ] && ok "nothing created in the refused directory" || fail "nothing created in the refused directory" "$(ls "$d/rootdir")"
+expect_eq "the refused directory is left as it was" "$(stat -c %U:%a "$d/rootdir")" "root:755"
+
 # ---- run 1: --user, no capability kept ----
 if run_watch "$d/w1.log" --user "$user"; then ok "watch --user probes (3 rounds)"; else
 	fail "watch --user probes" "$(tail -5 "$d/w1.log")"; finish; fi
@@ -93,12 +100,15 @@ for k in "0 ICMP" "1 TCP" "2 HTTP"; do
 	n=$(ok_count "$1")
 	[ "${n:-0}" -ge 1 ] && ok "$2 probes store ok observations as $user ($n)" || fail "$2 observations as $user" "count '$n'"
 done
+expect_eq "the database directory blackout created belongs to $user" "$(stat -c %U:%a "$dbdir" 2>&1)" "$user:750"
 for f in "$db" "$db-wal" "$db-shm"; do
 	expect_eq "${f##*/} owned by $user" "$(stat -c %U:%G "$f" 2>&1)" "$user:$(id -gn "$user")"
 done
 runuser -u "$user" -- sh -c "test -w '$db' && test -w '$db-wal' && test -w '$db-shm'" &&
 	ok "the user can write the database files" || fail "the user can write the database files" "$(ls -l "$dbdir")"
 if stop_watch; then ok "watch --user stops on SIGTERM with exit 0"; else fail "watch --user stops" "rc $?; $(tail -3 "$d/w1.log")"; fi
+# SQLite removes the -wal at the last close: only possible if $user can write the directory
+[ ! -e "$db-wal" ] && ok "the -wal file is removed at a clean stop as $user" || fail "-wal removed at the stop" "$(ls -l "$dbdir")"
 expect_eq "integrity_check after the run as $user" "$(sqlite3 "$db" 'PRAGMA integrity_check')" ok
 
 # ---- run 2: --keep-net-raw keeps CAP_NET_RAW and nothing else; restart on the user's db ----

@@ -93,6 +93,11 @@ TEST(test_error_table)
 		 "t.yaml:1:35: expected a router id written as an IPv4 address like 198.51.100.1, got "
 		 "'2001:db8::1'\n"
 		 "t.yaml:1:59: hold_time must be 0 or at least 3s (RFC 4271)\n"},
+		{"bgp: {local_as: 64500, router_id: 198.51.100.1, message_timeout: 1500ms}\n" BASE_ENTITY,
+		 "t.yaml:1:66: message_timeout is a whole number of seconds\n"},
+		{"http: {request_timeout: 0s, max_per_ip: 0}\n" BASE_ENTITY,
+		 "t.yaml:1:25: duration 0s is out of range (expected 1s to 1h)\n"
+		 "t.yaml:1:41: 0 is out of range (expected 1 to 10000)\n"},
 		{"alerts:\n  - {name: a, type: webhok, url: 'http://127.0.0.1/'}\n" BASE_ENTITY,
 		 "t.yaml:2:21: unknown alert type 'webhok' (did you mean 'webhook'? expected webhook or exec)\n"},
 		{"alerts:\n  - {name: a, type: exec, command: [notify-send], url: 'http://x/'}\n" BASE_ENTITY,
@@ -309,6 +314,11 @@ TEST(test_values_and_defaults)
 	CHECK_INT(cfg->bgp.router_id, 0xcb00710a);
 	CHECK_INT(cfg->bgp.listen_port, 1179);
 	CHECK_INT(cfg->bgp.hold_time_us, CONFIG_DEFAULT_HOLD_US);
+	CHECK_INT(cfg->bgp.message_timeout_us, CONFIG_DEFAULT_MESSAGE_TIMEOUT_US);
+	CHECK_INT(cfg->http.idle_timeout_us, CONFIG_DEFAULT_HTTP_TIMEOUT_US);
+	CHECK_INT(cfg->http.request_timeout_us, CONFIG_DEFAULT_HTTP_TIMEOUT_US);
+	CHECK_INT(cfg->http.max_connections, CONFIG_DEFAULT_HTTP_MAX_CONNECTIONS);
+	CHECK_INT(cfg->http.max_per_ip, CONFIG_DEFAULT_HTTP_MAX_PER_IP);
 	CHECK_INT(cfg->bgp.n_peers, 1);
 	CHECK_INT(cfg->bgp.peers[0].asn, 64501);
 	CHECK_INT(cfg->bgp.peers[0].port, 179);
