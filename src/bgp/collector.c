@@ -55,6 +55,12 @@ struct collector {
 	bool have_file, writing;
 	struct buf pending, inflight;
 	uv_fs_t write_req;
+	uint64_t mrt_dropped;     /* messages not written: the file fell MRT_PENDING_MAX behind */
+	int64_t mrt_drop_log_us;  /* monotonic: last time that was logged */
+	/* connections from unconfigured addresses: the first logged, then at most
+	 * one line a minute saying how many more */
+	uint64_t refused_quiet;
+	int64_t refuse_log_us;
 	/* stopping */
 	bool stopping, done_called;
 	void (*done)(void *);
@@ -107,6 +113,27 @@ static void on_mrt_written(uv_fs_t *req)
 	maybe_done(c);
 }
 
+#define MRT_PENDING_MAX (64u << 20) /* bytes waiting for the disk before messages are dropped */
+#define LOG_EVERY_US (60 * INT64_C(1000000))
+
+/* Room in the MRT buffer for one more record? A disk slower than the peers
+ * must not grow memory without bound: past MRT_PENDING_MAX, messages are not
+ * written to the file (counted, logged once a minute); the collector itself
+ * goes on. */
+static bool mrt_room(struct collector *c)
+{
+	if (c->pending.len < MRT_PENDING_MAX)
+		return true;
+	c->mrt_dropped++;
+	int64_t now = clock_mono_us();
+	if (c->mrt_drop_log_us == 0 || now - c->mrt_drop_log_us >= LOG_EVERY_US) {
+		log_error("MRT file: the disk is too slow: %llu message(s) not written so far (%u MiB waiting)",
+			  (unsigned long long)c->mrt_dropped, MRT_PENDING_MAX >> 20);
+		c->mrt_drop_log_us = now;
+	}
+	return false;
+}
+
 static void mrt_flush(struct collector *c)
 {
 	if (!c->have_file || c->writing || c->pending.len == 0)
@@ -146,7 +173,7 @@ static void set_state(struct cpeer *p, enum collector_fsm to, const char *reason
 		return;
 	p->state = to;
 	int64_t now = clock_wall_us();
-	if (c->have_file) {
+	if (c->have_file && mrt_room(c)) {
 		mrt_write_state(&c->pending, now, &p->mrt, (uint16_t)from, (uint16_t)to);
 		mrt_flush(c);
 	}
@@ -488,7 +515,7 @@ static void handle_message(struct session *s, const uint8_t *raw, size_t n)
 	struct collector *c = s->c;
 	int64_t now = clock_wall_us();
 	p->counts.messages++;
-	if (c->have_file) {
+	if (c->have_file && mrt_room(c)) {
 		mrt_write_message(&c->pending, now, &p->mrt, p->opts.addpath != 0, raw, n);
 		mrt_flush(c);
 	}
@@ -669,7 +696,19 @@ static void on_connection(uv_stream_t *server, int status)
 	addr_format(&s->remote_ip, ip, sizeof ip);
 	struct cpeer *p = find_peer(c, &s->remote_ip);
 	if (!p) {
-		log_warn("BGP: refused a connection from %s: not a configured peer", ip);
+		int64_t now = clock_mono_us();
+		if (c->refuse_log_us == 0 || now - c->refuse_log_us >= LOG_EVERY_US) {
+			if (c->refused_quiet)
+				log_warn("BGP: refused a connection from %s: not a configured peer "
+					 "(and %llu more from unconfigured addresses in the last minute)",
+					 ip, (unsigned long long)c->refused_quiet);
+			else
+				log_warn("BGP: refused a connection from %s: not a configured peer", ip);
+			c->refuse_log_us = now;
+			c->refused_quiet = 0;
+		} else {
+			c->refused_quiet++;
+		}
 		s->closing = true;
 		if (c->cfg.refuse_notify) {
 			notify_and_close(s, BGP_ERR_CEASE, 5, NULL, 0, NULL);

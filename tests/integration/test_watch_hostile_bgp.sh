@@ -68,6 +68,10 @@ out=$($H --bind 127.0.0.9 $B --asn 65009 --mode garbage 2>&1)
 case $out in *"closed"*) ok "an unconfigured peer is closed" ;; *) fail "unconfigured peer" "$out" ;; esac
 grep -q "BGP: refused a connection from 127.0.0.9: not a configured peer" "$d/watch.log" &&
 	ok "unconfigured peer: logged by address" || fail "unconfigured peer log" "$(tail -3 "$d/watch.log")"
+# a stranger reconnecting in a loop does not flood the log: one line a minute
+$H --bind 127.0.0.9 $B --asn 65009 --mode garbage --repeat 30 >/dev/null 2>&1
+n=$(grep -c "BGP: refused a connection from 127.0.0.9" "$d/watch.log")
+expect_eq "31 refused connections within a minute: one log line" "$n" 1
 
 wait "$STALL"; rc=$?
 out=$(cat "$d/stall.out")
