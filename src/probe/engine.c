@@ -71,8 +71,31 @@ struct rxbuf {
 	struct mmsghdr msg[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_in6 src[BATCH];
+	/* SCM_TIMESTAMPNS: when the kernel received the packet, so an RTT does
+	 * not include the time the loop was busy elsewhere */
+	union {
+		struct cmsghdr align;
+		uint8_t b[CMSG_SPACE(sizeof(struct timespec))];
+	} ctl[BATCH];
 	uint8_t data[BATCH][RX_LEN];
 };
+
+/* The monotonic time a packet arrived: now (monotonic, read after the
+ * receive) minus its age by the kernel's wall-clock stamp; now itself when
+ * there is no stamp or it looks wrong (the wall clock stepped). */
+static int64_t rx_time(struct msghdr *mh, int64_t now_mono, int64_t now_wall)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS ||
+		    c->cmsg_len < CMSG_LEN(sizeof(struct timespec)))
+			continue;
+		struct timespec ts;
+		memcpy(&ts, CMSG_DATA(c), sizeof ts);
+		int64_t age = now_wall - ((int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+		return age >= 0 && age < 10 * INT64_C(1000000) ? now_mono - age : now_mono;
+	}
+	return now_mono;
+}
 
 struct icmp_sock {
 	int fd; /* -1 until opened */
@@ -336,6 +359,8 @@ static int open_icmp(struct probe_engine *e, int family, char *err, size_t errle
 		return why == EPERM || why == EACCES ? ERR_PERM : ERR_SYS;
 	}
 	bigger_buffers(fd);
+	int stamp = 1; /* kernel receive times: see rx_time */
+	(void)setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &stamp, sizeof stamp);
 	if (k->raw) {
 		/* a raw socket gets a copy of all ICMP the host receives: let the
 		 * kernel drop other pingers' replies and all but replies and errors
@@ -789,8 +814,11 @@ static void icmp_rx(struct probe_engine *e, int fi)
 	struct rxbuf *r = e->rx;
 	int fd = e->icmp[fi].fd;
 	for (int round = 0; round < RX_ROUNDS && !e->closing; round++) {
-		for (int j = 0; j < BATCH; j++)
+		for (int j = 0; j < BATCH; j++) {
 			r->msg[j].msg_hdr.msg_namelen = sizeof r->src[j];
+			r->msg[j].msg_hdr.msg_control = r->ctl[j].b;
+			r->msg[j].msg_hdr.msg_controllen = sizeof r->ctl[j].b;
+		}
 		int n = recvmmsg(fd, r->msg, BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -800,10 +828,10 @@ static void icmp_rx(struct probe_engine *e, int fi)
 			/* a ping socket reports a queued ICMP error once as a receive error */
 			continue;
 		}
-		int64_t now = clock_mono_us();
+		int64_t now = clock_mono_us(), wall = clock_wall_us();
 		for (int j = 0; j < n && !e->closing; j++)
 			icmp_packet(e, fi, r->data[j], r->msg[j].msg_len,
-			            (struct sockaddr *)&r->src[j], now);
+			            (struct sockaddr *)&r->src[j], rx_time(&r->msg[j].msg_hdr, now, wall));
 		if (n < BATCH)
 			break;
 	}

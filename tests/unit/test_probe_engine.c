@@ -3,13 +3,18 @@
  * and timeouts, TCP open/refused, close with work pending. ICMP cases need
  * a raw or ping socket and are skipped (said so) without one. */
 #include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/clock.h"
 #include "core/obs.h"
 #include "probe/engine.h"
+#include "probe/icmp_wire.h"
 #include "test.h"
 
 struct got {
@@ -348,11 +353,123 @@ TEST(test_watcher_rounds)
 	close(lc);
 }
 
+struct rttg {
+	int64_t rtt_us;
+	int calls;
+};
+
+static void rtt_done(void *ctx, const struct probe_done *d)
+{
+	struct rttg *g = ctx;
+	g->calls++;
+	g->rtt_us = d->outcome == OUTCOME_OK ? d->rtt_us : -2;
+}
+
+static void busy_300ms(uv_timer_t *t)
+{
+	(void)t;
+	usleep(300000); /* the loop busy elsewhere (a big /metrics page, an API read) */
+}
+
+/* An answer that waits in the socket while the loop is busy is timed by the
+ * kernel's receive stamp, not by when the loop got to it. In a private network
+ * namespace (a child process; root only) the kernel does not answer pings;
+ * a small responder answers the echo request 100 ms late, while the loop is
+ * blocked for 300 ms right after the send: the RTT must say ~100 ms, not
+ * ~300. (netem would be simpler; this kernel has none, see LAB-NOTES.) */
+static void late_responder(int fd)
+{
+	uint8_t buf[1500];
+	for (int k = 0; k < 20; k++) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof from;
+		ssize_t n = recvfrom(fd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+		if (n < 28)
+			continue;
+		size_t ihl = (size_t)(buf[0] & 0xf) * 4;
+		uint8_t *icmp = buf + ihl;
+		size_t len = (size_t)n - ihl;
+		if (icmp[0] != 8) /* only echo requests (we see our own reply too) */
+			continue;
+		usleep(100000);
+		icmp[0] = 0;
+		icmp[2] = icmp[3] = 0;
+		uint16_t ck = icmp_checksum(icmp, len);
+		memcpy(icmp + 2, &ck, 2);
+		(void)sendto(fd, icmp, len, 0, (struct sockaddr *)&from, fl);
+		return;
+	}
+}
+
+static int rtt_child(void)
+{
+	if (unshare(CLONE_NEWNET) != 0 || system("ip link set lo up") != 0)
+		return 77;
+	FILE *f = fopen("/proc/sys/net/ipv4/icmp_echo_ignore_all", "w");
+	if (!f || fputs("1", f) < 0 || fclose(f) != 0)
+		return 77;
+	int rfd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+	if (rfd < 0)
+		return 77;
+	pid_t resp = fork();
+	if (resp == 0) {
+		late_responder(rfd);
+		_exit(0);
+	}
+	close(rfd);
+	uv_loop_t loop;
+	uv_loop_init(&loop);
+	struct rttg g = {0};
+	struct probe_engine *e;
+	char err[512];
+	struct probe_engine_config cfg = {.timeout_us = 2000000, .done = rtt_done, .ctx = &g};
+	if (probe_engine_new(&loop, &cfg, &e, err, sizeof err))
+		return 2;
+	struct probe_target t = icmp_target("127.0.0.1", 1);
+	if (probe_engine_submit(e, &t, 1))
+		return 77; /* no ICMP socket here */
+	uv_timer_t block;
+	uv_timer_init(&loop, &block);
+	uv_update_time(&loop);
+	uv_timer_start(&block, busy_300ms, 0, 0);
+	while (g.calls == 0 && uv_run(&loop, UV_RUN_ONCE))
+		;
+	printf("# rtt %lld us, the answer 100 ms late, the loop blocked 300 ms after the send\n",
+	       (long long)g.rtt_us);
+	probe_engine_close(e, NULL, NULL);
+	uv_close((uv_handle_t *)&block, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	kill(resp, SIGKILL);
+	waitpid(resp, NULL, 0);
+	fflush(stdout);
+	return g.calls == 1 && g.rtt_us >= 90000 && g.rtt_us < 250000 ? 0 : 1;
+}
+
+TEST(test_icmp_rtt_kernel_stamp)
+{
+	if (geteuid() != 0) {
+		printf("skip - test_icmp_rtt_kernel_stamp: needs root (a network namespace)\n");
+		return;
+	}
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(rtt_child());
+	int st = 0;
+	CHECK(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st));
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {
+		printf("skip - test_icmp_rtt_kernel_stamp: no namespace, netem or ICMP socket here\n");
+		return;
+	}
+	CHECK_INT(WEXITSTATUS(st), 0);
+}
+
 int main(void)
 {
 	RUN(test_config_errors);
 	RUN(test_submit_errors);
 	RUN(test_icmp_loopback);
+	RUN(test_icmp_rtt_kernel_stamp);
 	RUN(test_icmp_rate);
 	RUN(test_icmp_spread);
 	RUN(test_tcp_outcomes);
