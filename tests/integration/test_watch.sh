@@ -133,6 +133,8 @@ curl -sf "$API/metrics" >"$d/metrics.txt"
 if out=$(promtool check metrics <"$d/metrics.txt" 2>&1); then ok "/metrics passes promtool check metrics"; else
 	fail "/metrics passes promtool" "$out"; fi
 grep -q '^blackout_' "$d/metrics.txt" && ok "/metrics has blackout_ series" || fail "/metrics has blackout_ series" "$(head -5 "$d/metrics.txt")"
+grep -q '^blackout_probe_rounds_skipped_total 0$' "$d/metrics.txt" && grep -q '^blackout_probes_pending [0-9]' "$d/metrics.txt" &&
+	ok "/metrics: no round skipped, probes pending counted" || fail "/metrics: rounds skipped, pending" "$(grep -E 'skipped|pending' "$d/metrics.txt")"
 eid=$(echo "$ev" | py "j[0]['id']")
 curl -sf "$API/api/v1/events/$eid" | grep -q '"web' && ok "API event timeline names web" ||
 	fail "API event timeline" "$(curl -s "$API/api/v1/events/$eid")"
