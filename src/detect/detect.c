@@ -473,6 +473,11 @@ static void apply_obs(struct detect *d, const struct obs *o)
 	if (!t)
 		return;
 	int oc = detect_outcome_class(o->outcome);
+	/* A local error says nothing about a target, except a control: when the
+	 * monitor cannot even send to the addresses that always answer (its link
+	 * is down, no route here), it is blind, as when they go silent. */
+	if (oc == OCLASS_NONE && o->outcome == OUTCOME_LOCAL_ERROR && t->entity == DETECT_MONITOR)
+		oc = OCLASS_SILENT;
 	t->st.last_us = o->time_us;
 	t->st.last_outcome = o->outcome;
 	if (oc == OCLASS_NONE)

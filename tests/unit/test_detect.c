@@ -82,6 +82,7 @@ enum fx {
 	FX_RTT,      /* RTT multiplied by arg */
 	FX_LOSS,     /* timeouts with probability arg */
 	FX_BGP,      /* arg peers of PEERS see the prefix; sample at from + off seconds */
+	FX_LOCAL,    /* local-error: the monitor's own kernel has no route (its link is down) */
 };
 
 struct inj {
@@ -224,6 +225,9 @@ static struct obs make_obs(const struct scenario *sc, int i, int r)
 			break;
 		case FX_REFUSED:
 			o.outcome = OUTCOME_REFUSED;
+			break;
+		case FX_LOCAL:
+			o.outcome = OUTCOME_LOCAL_ERROR;
 			break;
 		case FX_RTT:
 			rtt *= in->arg;
@@ -448,6 +452,12 @@ static const struct ctable cases[] = {
 	/* the mail server stops; with 5% background loss on everything */
 	{{"partial-noisy", false, 300, 0.05, 0.1, false, {{150, 180, T(4), FX_DOWN, 0, 0}}},
 	 {1, 0, CAUSE_PARTIAL, 150, 180, false, L(MAIL)}},
+	/* the monitor's link is down as its own kernel tells it: every probe,
+	 * the controls' included, is a local error (no route here); that blinds
+	 * the monitor, and says nothing about the country */
+	{{"vantage-local-noroute", false, 200, 0, 0.05, false,
+	  {{80, 95, ROLES(DATA_PLANE | RB(ROLE_CONTROL)), FX_LOCAL, 0, 0}}},
+	 {0, 1, CAUSE_VANTAGE_LOCAL, 80, 95, false, L(CONTROL)}},
 };
 
 /* DETECT_SEEDS=N plays every scenario with N seeds (a robustness check by hand;
