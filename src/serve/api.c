@@ -667,9 +667,11 @@ static void get_asset(struct http_response *resp, const char *path)
 static void get_metrics(const struct serve_provider *p, const struct http_request *req,
 			struct http_response *resp)
 {
-	if (!parse_query(req, resp, NULL, 0, NULL))
+	static const struct query_param spec[] = {{"targets", QUERY_UINT, 0, 1}};
+	struct query_value v[1];
+	if (!parse_query(req, resp, spec, 1, v))
 		return;
-	int rc = metrics_write(&resp->body, p, req->now_us);
+	int rc = metrics_write(&resp->body, p, req->now_us, !v[0].set || v[0].u == 1);
 	if (rc < 0) {
 		provider_error(resp, rc, "metrics", "");
 		return;

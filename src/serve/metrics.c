@@ -309,14 +309,14 @@ static void plain_sample(struct family *f, double v)
 	sample_end(sample_begin(f), 0, v);
 }
 
-int metrics_write(struct buf *b, const struct serve_provider *p, int64_t now_us)
+int metrics_write(struct buf *b, const struct serve_provider *p, int64_t now_us, bool per_target)
 {
 	struct family f[F__COUNT];
 	struct ctx c = {.f = f};
 	int rc = 0;
 	for (int i = 0; i < F__COUNT; i++)
 		f[i] = (struct family){FAMILIES[i].name, FAMILIES[i].type, FAMILIES[i].help, {0}, 0};
-	if (p->targets && (rc = p->targets(p->ctx, NULL, on_target, &c)) < 0)
+	if (per_target && p->targets && (rc = p->targets(p->ctx, NULL, on_target, &c)) < 0)
 		goto fail;
 	if (p->entities && (rc = p->entities(p->ctx, on_entity, &c)) < 0)
 		goto fail;

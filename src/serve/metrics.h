@@ -37,6 +37,8 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include <stdbool.h>
+
 #include "core/err.h"
 #include "serve/provider.h"
 
@@ -50,8 +52,11 @@ void metrics_help_escape(struct buf *b, const char *s);
 void metrics_value(struct buf *b, double v);
 
 /* Appends the whole exposition. Families whose provider function is NULL are
- * left out. Returns 0, or the first provider error (the text is then partial
- * and must not be served). */
-int metrics_write(struct buf *b, const struct serve_provider *p, int64_t now_us) MUSTCHECK;
+ * left out; so are the per-target families (blackout_target_*) when
+ * per_target is false (`/metrics?targets=0`: a watchlist of 100,000 targets
+ * is half a million series). Returns 0, or the first provider error (the text
+ * is then partial and must not be served). */
+int metrics_write(struct buf *b, const struct serve_provider *p, int64_t now_us,
+		  bool per_target) MUSTCHECK;
 
 #endif

@@ -367,10 +367,12 @@ TEST(metrics_output)
 {
 	struct buf b = {0};
 	CHECK_INT(get("/metrics", true, &b), 500); /* bgp fails: no partial output */
+	CHECK_INT(get("/metrics?targets=2", true, &b), 400); /* 0 or 1 */
+	CHECK_INT(get("/metrics?tragets=0", true, &b), 400); /* a misspelt parameter is refused */
 	struct serve_provider p = PROV;
 	p.bgp = NULL;
 	buf_reset(&b);
-	CHECK_INT(metrics_write(&b, &p, T0), 0);
+	CHECK_INT(metrics_write(&b, &p, T0, true), 0);
 	CHECK(strstr(b.p, "# TYPE blackout_target_up gauge\n") != NULL);
 	CHECK(strstr(b.p, "blackout_target_up{entity=\"lab\",target=\"r1\",role=\"router\",probe=\"icmp\","
 			  "address=\"198.51.100.1\"} 1\n") != NULL);
@@ -388,6 +390,12 @@ TEST(metrics_output)
 	CHECK(strstr(b.p, "blackout_alert") == NULL);             /* no alerts: families left out */
 	/* every family's samples are together, after its TYPE line */
 	CHECK_INT(count(b.p, "# TYPE blackout_target_up "), 1);
+	/* /metrics?targets=0: the per-target families left out, the rest kept */
+	buf_reset(&b);
+	CHECK_INT(metrics_write(&b, &p, T0, false), 0);
+	CHECK(strstr(b.p, "blackout_target_") == NULL);
+	CHECK(strstr(b.p, "blackout_entity_outage{entity=\"lab\",kind=\"country\"} 1\n") != NULL);
+	CHECK(strstr(b.p, "blackout_events_open{cause=\"cascade\"} 1\n") != NULL);
 	buf_free(&b);
 }
 
@@ -404,7 +412,7 @@ TEST(metrics_alerts)
 {
 	struct serve_provider p = {.alerts = two_sinks};
 	struct buf b = {0};
-	CHECK_INT(metrics_write(&b, &p, T0), 0);
+	CHECK_INT(metrics_write(&b, &p, T0, true), 0);
 	static const char *const want =
 		  "# HELP blackout_alerts_queued_total Alerts queued for the hook since start\n"
 		  "# TYPE blackout_alerts_queued_total counter\n"
