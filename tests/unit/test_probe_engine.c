@@ -439,6 +439,7 @@ static int rtt_child(void)
 	probe_engine_close(e, NULL, NULL);
 	uv_close((uv_handle_t *)&block, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
+	uv_loop_close(&loop);
 	kill(resp, SIGKILL);
 	waitpid(resp, NULL, 0);
 	fflush(stdout);
