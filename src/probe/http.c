@@ -503,7 +503,10 @@ static int errf(char *err, size_t errlen, int code, const char *fmt, ...)
 }
 
 /* Checks the URL with curl's own parser: scheme http or https, a host. */
-static int check_url(const char *url, bool *https, char *err, size_t errlen)
+/* Checks that url is http(s) with a host; sets *https, and *literal (with
+ * *has_literal) when the host is an IP address ("198.51.100.7", "[2001:db8::7]"). */
+static int check_url(const char *url, bool *https, struct addr *literal, bool *has_literal,
+		     char *err, size_t errlen)
 {
 	CURLU *u = curl_url();
 	char *scheme = NULL, *host = NULL;
@@ -524,32 +527,18 @@ static int check_url(const char *url, bool *https, char *err, size_t errlen)
 		goto fail;
 	}
 	*https = !strcasecmp(scheme, "https");
+	size_t n = strlen(host);
+	if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		*has_literal = addr_parse(host + 1, literal) == 0;
+	} else {
+		*has_literal = addr_parse(host, literal) == 0;
+	}
 fail:
 	curl_free(scheme);
 	curl_free(host);
 	curl_url_cleanup(u);
 	return rc;
-}
-
-/* The URL's host when it is an IP address literal ("198.51.100.7", "[2001:db8::7]"). */
-static bool url_literal_addr(const char *url, struct addr *out)
-{
-	CURLU *u = curl_url();
-	char *host = NULL;
-	bool ok = false;
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
-		size_t n = strlen(host);
-		if (n > 2 && host[0] == '[' && host[n - 1] == ']') {
-			host[n - 1] = '\0';
-			ok = addr_parse(host + 1, out) == 0;
-		} else {
-			ok = addr_parse(host, out) == 0;
-		}
-	}
-	curl_free(host);
-	curl_url_cleanup(u);
-	return ok;
 }
 
 int http_probe_start(struct http_client *c, const struct http_spec *s, probe_done_cb cb, void *arg,
@@ -559,12 +548,12 @@ int http_probe_start(struct http_client *c, const struct http_spec *s, probe_don
 		return errf(err, errlen, ERR_WRONG_STATE, "the HTTP client is closing");
 	if (!cb || !s->url)
 		return errf(err, errlen, ERR_INVAL, "an HTTP probe needs a URL and a callback");
-	bool https = false;
-	int rc = check_url(s->url, &https, err, errlen);
+	bool https = false, has_dst = false;
+	struct addr dst;
+	int rc = check_url(s->url, &https, &dst, &has_dst, err, errlen);
 	if (rc)
 		return rc;
-	struct addr ca;
-	if (s->connect_addr && addr_parse(s->connect_addr, &ca))
+	if (s->connect_addr && addr_parse(s->connect_addr, &dst))
 		return errf(err, errlen, ERR_PARSE,
 		            "'%s' is not an IP address (expected e.g. 127.0.0.1 or ::1)",
 		            s->connect_addr);
@@ -575,12 +564,8 @@ int http_probe_start(struct http_client *c, const struct http_spec *s, probe_don
 	p->arg = arg;
 	p->https = https;
 	p->url = xstrdup(s->url);
-	if (s->connect_addr) {
-		p->dst = ca;
-		p->has_dst = true;
-	} else {
-		p->has_dst = url_literal_addr(p->url, &p->dst);
-	}
+	p->dst = dst; /* the address connected to: --resolve's, else the URL's literal one */
+	p->has_dst = has_dst || s->connect_addr;
 	p->target = xstrdup(s->target ? s->target : s->url);
 	p->expect_status = s->expect_status;
 	p->version = s->version;
@@ -643,7 +628,7 @@ int http_probe_start(struct http_client *c, const struct http_spec *s, probe_don
 		char rule[ADDR_STRLEN + 8];
 		p->connect_addr = xstrdup(s->connect_addr);
 		snprintf(rule, sizeof rule,
-		         ca.family == AF_INET6 ? "::[%s]:" : "::%s:", s->connect_addr);
+		         dst.family == AF_INET6 ? "::[%s]:" : "::%s:", s->connect_addr);
 		p->connect_to = curl_slist_append(NULL, rule);
 		curl_easy_setopt(e, CURLOPT_CONNECT_TO, p->connect_to);
 	}
